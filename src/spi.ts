@@ -1,0 +1,353 @@
+/**
+ * The service-provider interface: the only module protocol adapters import.
+ * Everything here is protocol-neutral; protocol words (topic, destination, link, channel)
+ * stay inside their adapter.
+ */
+import type { Duplex } from 'node:stream';
+
+export { BrokerError, ERRORS, isBrokerError } from './core/errors.js';
+export type { ErrorCode, ErrorSeverity } from './core/errors.js';
+export { DEFAULT_EXCHANGE, AMQ_TOPIC, AMQ_DIRECT, AMQ_FANOUT, AMQ_HEADERS, AMQ_MATCH } from './core/names.js';
+export { splitWords } from './core/topic/topic-syntax.js';
+
+export type ProtocolName = 'mqtt' | 'amqp091' | 'amqp10' | 'stomp';
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/** An AMQP 0-9-1 field value with an explicit wire type, kept so tables round-trip exactly
+ * (amqplib's `{'!': type, value}` convention: 'decimal', 'int8', 'float', 'timestamp', ...). */
+export interface TypedHeaderValue {
+  readonly '!': string;
+  readonly value: unknown;
+}
+export type HeaderValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Buffer
+  | Date
+  | TypedHeaderValue
+  | readonly HeaderValue[]
+  | HeaderTable;
+export interface HeaderTable {
+  readonly [key: string]: HeaderValue;
+}
+
+/** AMQP 0-9-1 basic properties, the lingua franca every adapter maps to and from. */
+export interface MessageProperties {
+  readonly contentType?: string | undefined;
+  readonly contentEncoding?: string | undefined;
+  /** delivery-mode 2 / AMQP 1.0 durable / MQTT QoS >= 1 / STOMP persistent:true */
+  readonly persistent?: boolean | undefined;
+  readonly priority?: number | undefined;
+  readonly correlationId?: string | undefined;
+  readonly replyTo?: string | undefined;
+  /** Per-message TTL in milliseconds, as a decimal string (AMQP 0-9-1 `expiration`). */
+  readonly expiration?: string | undefined;
+  readonly messageId?: string | undefined;
+  /** Seconds since the epoch (AMQP 0-9-1 `timestamp`). */
+  readonly timestamp?: number | undefined;
+  readonly type?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly appId?: string | undefined;
+}
+
+export interface MessageOrigin {
+  readonly protocol: ProtocolName;
+  readonly connectionId: string;
+  readonly clientId?: string | undefined;
+}
+
+/** Immutable once published. `routingKey` is in AMQP form: '.'-separated words. */
+export interface Message {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly headers: HeaderTable;
+  readonly properties: MessageProperties;
+  readonly body: Buffer;
+  readonly origin: MessageOrigin;
+  /** Opaque per-protocol data the publishing adapter may keep for consumers of the same
+   * protocol (e.g. an AMQP 1.0 amqp-value body). Other adapters ignore it. */
+  readonly native?: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topology
+
+export type ExchangeTypeName = 'direct' | 'fanout' | 'topic' | 'headers';
+export type Arguments = HeaderTable;
+
+export interface ExchangeSpec {
+  readonly name: string;
+  readonly type: ExchangeTypeName;
+  readonly durable?: boolean;
+  readonly autoDelete?: boolean;
+  readonly internal?: boolean;
+  /** `alternate-exchange` lives here, as in RabbitMQ. */
+  readonly arguments?: Arguments;
+}
+
+export type OverflowPolicy = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+
+export interface QueueSpec {
+  /** '' asks for a server-generated name (`amq.gen-...`). */
+  readonly name: string;
+  readonly durable?: boolean;
+  /** Connection id of the owner: only it may use the queue; deleted when it goes. */
+  readonly exclusiveOwner?: string | undefined;
+  /** Deleted after its last consumer leaves (not before it had one). */
+  readonly autoDelete?: boolean;
+  /** `x-message-ttl`, `x-expires`, `x-max-length`, `x-max-length-bytes`, `x-overflow`,
+   * `x-dead-letter-exchange`, `x-dead-letter-routing-key`, `x-max-priority`,
+   * `x-single-active-consumer`. */
+  readonly arguments?: Arguments;
+}
+
+export interface QueueInfo {
+  readonly name: string;
+  readonly messageCount: number;
+  readonly consumerCount: number;
+}
+
+export interface DeclareOptions {
+  /** Only check existence (and, for queues, exclusivity); never create. */
+  readonly passive?: boolean;
+  /** The declaring connection, checked against exclusive queues. */
+  readonly connectionId?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publishing
+
+export interface PublishOptions {
+  /** AMQP 0-9-1 mandatory: the caller wants to know when nothing matched. */
+  readonly mandatory?: boolean;
+}
+
+/**
+ * What happened to a publish, decided synchronously.
+ * - `routed`: at least one queue took the message.
+ * - `unroutable`: no queue matched (after alternate exchanges).
+ * - `refused`: a queue with `x-overflow: reject-publish(-dlx)` was full; `refusedBy` names it.
+ *   Queues that had room still received the message (RabbitMQ semantics).
+ * `committed` is set when the message must reach the store before the publisher may be told
+ * (persistent message, durable queue): confirm / PUBACK / RECEIPT / `accepted` only after it
+ * resolves. It rejects with a BrokerError if the store failed.
+ */
+export interface PublishResult {
+  readonly status: 'routed' | 'unroutable' | 'refused';
+  readonly queues: number;
+  readonly refusedBy?: string | undefined;
+  readonly committed?: Promise<void> | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consuming
+
+/** One message handed to one consumer (or returned by `get`). Settle it exactly once unless
+ * the consumer is no-ack; unsettled deliveries return to the queue when the consumer goes. */
+export interface Delivery {
+  readonly message: Message;
+  readonly queue: string;
+  readonly redelivered: boolean;
+  /** Times this message was handed out before this delivery (0 on first delivery). */
+  readonly deliveryCount: number;
+  /** Remove from the queue. */
+  ack(): void;
+  /** requeue=true puts it back at its original position with `redelivered`; false
+   * dead-letters it (reason `rejected`) or drops it when the queue has no DLX. */
+  nack(requeue: boolean): void;
+}
+
+export interface ConsumerSink {
+  /** Return false when the sink's buffer is full: the queue stops feeding this consumer until
+   * `Consumer.resume()`. The delivery passed in is still accepted. */
+  deliver(delivery: Delivery): boolean;
+  /** The broker cancelled the consumer (queue deleted...). */
+  cancelled(reason: string): void;
+}
+
+export interface ConsumeOptions {
+  /** Generated (`amq.ctag-...`) when omitted. */
+  readonly tag?: string | undefined;
+  /** No settlement: deliveries are acked as they are handed out. */
+  readonly noAck?: boolean;
+  /** Maximum unsettled deliveries, 0 = unlimited (AMQP 0-9-1 basic.qos prefetch-count). */
+  readonly prefetch?: number;
+  /** Credit-based flow (AMQP 1.0): when set, each delivery consumes one credit and nothing
+   * flows at 0 credit. Undefined = unlimited credit. */
+  readonly credit?: number | undefined;
+  /** Only this consumer may consume from the queue (ACCESS_REFUSED otherwise). */
+  readonly exclusive?: boolean;
+  readonly connectionId?: string | undefined;
+}
+
+export interface Consumer {
+  readonly tag: string;
+  readonly queue: string;
+  /** Unsettled deliveries held by this consumer. */
+  readonly unsettled: number;
+  setPrefetch(prefetch: number): void;
+  /** Replace the remaining credit (AMQP 1.0 flow `link-credit`). */
+  setCredit(credit: number): void;
+  /** Deliver what is ready within the credit, then zero the credit; returns the credit that
+   * was left unused (AMQP 1.0 drain). */
+  drain(): number;
+  /** The sink has room again (after it returned false from deliver). */
+  resume(): void;
+  /** Stop consuming. Unsettled deliveries are requeued (`requeueUnsettled`, default true). */
+  cancel(requeueUnsettled?: boolean): void;
+}
+
+export interface GetResult {
+  readonly delivery: Delivery;
+  /** Messages left ready in the queue. */
+  readonly messageCount: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The broker
+
+/** One virtual host: an isolated set of exchanges, queues and bindings. */
+export interface VhostApi {
+  readonly name: string;
+  declareExchange(spec: ExchangeSpec, opts?: DeclareOptions): void;
+  deleteExchange(name: string, opts?: { readonly ifUnused?: boolean }): void;
+  exchangeExists(name: string): boolean;
+  declareQueue(spec: QueueSpec, opts?: DeclareOptions): QueueInfo;
+  /** Returns the number of messages deleted with it. */
+  deleteQueue(
+    name: string,
+    opts?: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean; readonly connectionId?: string },
+  ): number;
+  purgeQueue(name: string, opts?: { readonly connectionId?: string }): number;
+  queueInfo(name: string): QueueInfo | undefined;
+  bindQueue(queue: string, exchange: string, routingKey: string, args?: Arguments): void;
+  unbindQueue(queue: string, exchange: string, routingKey: string, args?: Arguments): void;
+  bindExchange(destination: string, source: string, routingKey: string, args?: Arguments): void;
+  unbindExchange(destination: string, source: string, routingKey: string, args?: Arguments): void;
+  publish(message: Message, opts?: PublishOptions): PublishResult;
+  consume(queue: string, sink: ConsumerSink, opts?: ConsumeOptions): Consumer;
+  /** Pull one message (AMQP 0-9-1 basic.get); undefined when the queue is empty. */
+  get(queue: string, opts?: { readonly noAck?: boolean; readonly connectionId?: string }): GetResult | undefined;
+  /** A connection went away: delete its exclusive queues. Its consumers must be cancelled by
+   * the adapter (they requeue what they hold). */
+  releaseConnection(connectionId: string): void;
+}
+
+export interface BrokerApi {
+  /** Throws GW_ERR_NOT_FOUND (vhost) for an unknown virtual host. */
+  vhost(name: string): VhostApi;
+  readonly defaultVhost: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth
+
+export interface Credentials {
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly mechanism?: string | undefined;
+}
+
+export interface Principal {
+  readonly username: string;
+  readonly vhosts?: readonly string[] | undefined;
+}
+
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly protocol: ProtocolName;
+  readonly transport: 'tcp' | 'tls' | 'ws' | 'wss';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+}
+
+export interface Authenticator {
+  /** Rejects with GW_ERR_AUTHENTICATION_FAILED. */
+  authenticate(creds: Credentials, conn: ConnectionInfo): Promise<Principal>;
+}
+
+export type Permission = 'configure' | 'write' | 'read';
+export interface Resource {
+  readonly vhost: string;
+  readonly kind: 'exchange' | 'queue';
+  readonly name: string;
+  /** For topic permissions: the routing key or topic, in the client's own syntax. */
+  readonly routingKey?: string | undefined;
+}
+export interface Authorizer {
+  /** Throws GW_ERR_ACCESS_REFUSED. */
+  check(principal: Principal, perm: Permission, res: Resource): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs and metrics
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface Metrics {
+  connectionOpened(protocol: ProtocolName): void;
+  connectionClosed(protocol: ProtocolName): void;
+  messagesIn(protocol: ProtocolName, n?: number): void;
+  messagesOut(protocol: ProtocolName, n?: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adapters
+
+export interface ListenAddress {
+  readonly protocol: ProtocolName;
+  readonly transport: 'tcp' | 'tls' | 'ws' | 'wss';
+  readonly host: string;
+  readonly port: number;
+  readonly path?: string | undefined;
+}
+
+export interface ConnectionSummary {
+  readonly id: string;
+  readonly protocol: ProtocolName;
+  readonly remoteAddress: string;
+  readonly user?: string | undefined;
+  readonly vhost?: string | undefined;
+}
+
+export interface AdapterContext<C = unknown> {
+  readonly broker: BrokerApi;
+  readonly authn: Authenticator;
+  readonly authz: Authorizer;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The adapter's own section of the gateway config, validated by the adapter's schema. */
+  readonly config: Readonly<C>;
+  /** Unique connection id generator shared by all adapters. */
+  nextConnectionId(protocol: ProtocolName): string;
+}
+
+export interface Adapter<C = unknown> {
+  readonly protocol: ProtocolName;
+  start(ctx: AdapterContext<C>): Promise<readonly ListenAddress[]>;
+  /** Transport-agnostic entry: any Duplex (TCP socket, TLS socket, WebSocket stream). */
+  handle(stream: Duplex, info: ConnectionInfo): void;
+  stop(opts: { readonly graceful: boolean }): Promise<void>;
+  connections(): Iterable<ConnectionSummary>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transports shared by the adapters
+
+export { listenTcp } from './transport/tcp.js';
+export type { Listener, TcpListenOptions } from './transport/tcp.js';
+export { listenWs } from './transport/ws.js';
+export type { WsListenOptions } from './transport/ws.js';
+export { connectionInfo } from './transport/connection-info.js';

@@ -1,0 +1,20 @@
+import type { Socket } from 'node:net';
+import type { ConnectionInfo, ProtocolName } from '../spi.js';
+
+export type TransportName = ConnectionInfo['transport'];
+
+export function connectionInfo(
+  id: string,
+  protocol: ProtocolName,
+  transport: TransportName,
+  socket: Socket,
+): ConnectionInfo {
+  return {
+    id,
+    protocol,
+    transport,
+    remoteAddress: socket.remoteAddress ?? 'unknown',
+    remotePort: socket.remotePort ?? 0,
+    localPort: socket.localPort ?? 0,
+  };
+}

@@ -1,0 +1,73 @@
+import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Listener } from './tcp.js';
+
+export interface WsListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly path: string;
+  /** Subprotocols we speak, in order of preference. A client offering none of them is
+   * refused; a client offering no subprotocol at all is accepted (older MQTT/STOMP clients). */
+  readonly protocols: readonly string[];
+  /** Allowed `Origin` values; empty = allow all. */
+  readonly allowOrigins?: readonly string[] | undefined;
+  readonly maxPayload: number;
+  readonly tls?: tls.TlsOptions | undefined;
+}
+
+/** A WebSocket listener on its own HTTP(S) server. The adapter gets the upgraded socket and
+ * decides how to frame its writes (binary vs text messages). */
+export async function listenWs(
+  opts: WsListenOptions,
+  onSocket: (ws: WebSocket, req: IncomingMessage) => void,
+): Promise<Listener> {
+  const server = opts.tls ? https.createServer(opts.tls) : http.createServer();
+  server.on('request', (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n');
+  });
+  server.on('connection', (s: Socket) => {
+    s.setNoDelay(true);
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  const wss = new WebSocketServer({
+    server,
+    path: opts.path,
+    maxPayload: opts.maxPayload,
+    perMessageDeflate: false,
+    verifyClient: (info: { origin: string }) =>
+      !opts.allowOrigins?.length || opts.allowOrigins.includes(info.origin),
+    handleProtocols: (offered: Set<string>) => {
+      for (const p of opts.protocols) if (offered.has(p)) return p;
+      return false;
+    },
+  });
+  wss.on('error', () => undefined);
+  wss.on('connection', (ws, req) => {
+    ws.on('error', () => undefined);
+    onSocket(ws, req);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => undefined);
+  const addr = server.address() as import('node:net').AddressInfo;
+  return {
+    host: addr.address,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
