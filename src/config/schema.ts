@@ -1,0 +1,82 @@
+/**
+ * The gateway's configuration: every option, its default and its validation, in one place.
+ * Adapter sections come from each adapter's own schema (src/adapters.ts).
+ */
+import { z } from 'zod';
+import { ADAPTERS } from '../adapters.js';
+
+const host = z.string().min(1).default('0.0.0.0');
+const port = z.number().int().min(0).max(65535);
+
+export const coreLimitsSchema = z.object({
+  /** Most words in a routing key or binding pattern (MQTT topic levels map to words). */
+  maxRoutingKeyWords: z.number().int().min(1).default(64),
+  /** Routing keys longer than this are refused (AMQP 0-9-1 shortstr is 255). */
+  maxRoutingKeyLength: z.number().int().min(1).default(255),
+  /** Entries in each topic exchange's match cache (nats sublist uses 1024). */
+  topicCacheSize: z.number().int().min(0).default(1024),
+  /** Queues per vhost. */
+  maxQueues: z.number().int().min(1).default(100_000),
+  /** Exchanges per vhost. */
+  maxExchanges: z.number().int().min(1).default(10_000),
+  /** Hard cap on consumers per queue. */
+  maxConsumersPerQueue: z.number().int().min(1).default(10_000),
+});
+
+export const userSchema = z.object({
+  username: z.string().min(1),
+  /** `scrypt$<N>$<salt b64>$<hash b64>`; make one with `gateway hash-password`. */
+  passwordHash: z.string().regex(/^scrypt\$\d+\$[^$]+\$[^$]+$/, 'must be scrypt$N$salt$hash'),
+  vhosts: z.array(z.string()).default(['/']),
+});
+
+function protocolsSchema() {
+  const shape: Record<string, z.ZodType> = {};
+  for (const entry of ADAPTERS) {
+    shape[entry.name] = entry.schema.extend({ enabled: z.boolean().default(true) }).prefault({});
+  }
+  return z.object(shape).strict().prefault({});
+}
+
+export const gatewayConfigSchema = z
+  .object({
+    /** Node name for logs and the management API. */
+    name: z.string().default('gateway'),
+    dataDir: z.string().default('./data'),
+    log: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .prefault({}),
+    /** AMQP 0-9-1 and AMQP 1.0 share one port, told apart by the 8-byte protocol header. */
+    amqp: z
+      .object({
+        host,
+        port: port.default(5672),
+        /** A connection that does not send its protocol header within this time is closed. */
+        handshakeTimeoutMs: z.number().int().min(1).default(10_000),
+      })
+      .prefault({}),
+    vhosts: z.array(z.string().min(1)).default(['/']),
+    auth: z
+      .object({
+        users: z.array(userSchema).default([
+          {
+            username: 'guest',
+            // password "guest" (RabbitMQ's default user)
+            passwordHash:
+              'scrypt$16384$Z3Vlc3Qtc2FsdC0wMDAx$BXwBYcTy9W24ZNlJkHvnaw70sOpigxoxivsP6M5g+Iw=',
+            vhosts: ['/'],
+          },
+        ]),
+      })
+      .prefault({}),
+    limits: coreLimitsSchema.prefault({}),
+    protocols: protocolsSchema(),
+  })
+  .strict();
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type CoreLimits = z.output<typeof coreLimitsSchema>;
+export type UserConfig = z.output<typeof userSchema>;

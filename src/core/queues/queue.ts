@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import { BrokerError } from '../errors.js';
+import type { ConsumeOptions, ConsumerSink, GetResult, Message, QueueInfo } from '../../spi.js';
+import { QueueConsumer, type ConsumerHost } from './consumer.js';
+import { QueueDelivery, type SettleTarget } from './delivery.js';
+import { parseExpiration, type QueueArgs } from './queue-args.js';
+import { ReadyList, type Entry } from './ready-list.js';
+
+export type DeathReason = 'rejected' | 'expired' | 'maxlen';
+
+/** What a queue needs from its virtual host. */
+export interface QueueHooks {
+  deadLetter(queue: Queue, message: Message, reason: DeathReason): void;
+  /** The queue decided to go (auto-delete, x-expires). */
+  expire(queue: Queue): void;
+}
+
+export interface QueueOptions {
+  readonly name: string;
+  readonly durable: boolean;
+  readonly exclusiveOwner: string | undefined;
+  readonly autoDelete: boolean;
+  readonly args: QueueArgs;
+  readonly maxConsumers: number;
+}
+
+export type EnqueueOutcome = 'queued' | 'refused';
+
+/** Per-message overhead counted against x-max-length-bytes is the body only (as RabbitMQ). */
+function entrySize(m: Message): number {
+  return m.body.length;
+}
+
+/**
+ * A classic queue: ready messages in order (per priority level), consumers served round-robin
+ * within prefetch / credit / sink backpressure, unsettled deliveries tracked per consumer.
+ */
+export class Queue implements ConsumerHost, SettleTarget {
+  readonly options: QueueOptions;
+  readonly #hooks: QueueHooks;
+  readonly #ready: ReadyList;
+  readonly #consumers: QueueConsumer[] = [];
+  #readyBytes = 0;
+  #seq = 0;
+  #rr = 0;
+  #dispatching = false;
+  #again = false;
+  #hadConsumer = false;
+  #deleted = false;
+  #ttlTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: QueueOptions, hooks: QueueHooks) {
+    this.options = options;
+    this.#hooks = hooks;
+    this.#ready = new ReadyList(options.args.maxPriority);
+    this.touch();
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get messageCount(): number {
+    return this.#ready.length;
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.length;
+  }
+
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  info(): QueueInfo {
+    return { name: this.name, messageCount: this.messageCount, consumerCount: this.consumerCount };
+  }
+
+  // ------------------------------------------------------------------ enqueue
+
+  enqueue(message: Message, now = Date.now()): EnqueueOutcome {
+    const { args } = this.options;
+    const size = entrySize(message);
+    if (this.#wouldOverflow(size)) {
+      if (args.overflow !== 'drop-head') {
+        if (args.overflow === 'reject-publish-dlx') this.#hooks.deadLetter(this, message, 'maxlen');
+        return 'refused';
+      }
+    }
+    const ttls = [args.messageTtl, parseExpiration(message.properties.expiration)].filter(
+      (t): t is number => t !== undefined,
+    );
+    const priority = Math.min(Math.max(message.properties.priority ?? 0, 0), args.maxPriority);
+    const entry: Entry = {
+      seq: this.#seq++,
+      message,
+      size,
+      expiresAt: ttls.length ? now + Math.min(...ttls) : 0,
+      priority,
+      deliveryCount: 0,
+    };
+    this.#pushReady(entry);
+    this.#enforceMaxLength();
+    this.dispatch();
+    return 'queued';
+  }
+
+  #wouldOverflow(size: number): boolean {
+    const { maxLength, maxLengthBytes } = this.options.args;
+    return (
+      (maxLength !== undefined && this.#ready.length + 1 > maxLength) ||
+      (maxLengthBytes !== undefined && this.#readyBytes + size > maxLengthBytes)
+    );
+  }
+
+  /** drop-head: the oldest ready messages make room [RabbitMQ maxlength]. */
+  #enforceMaxLength(): void {
+    const { maxLength, maxLengthBytes } = this.options.args;
+    while (
+      (maxLength !== undefined && this.#ready.length > maxLength) ||
+      (maxLengthBytes !== undefined && this.#readyBytes > maxLengthBytes)
+    ) {
+      const dropped = this.#shiftReady();
+      if (!dropped) break;
+      this.#hooks.deadLetter(this, dropped.message, 'maxlen');
+    }
+  }
+
+  #pushReady(e: Entry): void {
+    this.#ready.push(e);
+    this.#readyBytes += e.size;
+  }
+
+  #shiftReady(): Entry | undefined {
+    const e = this.#ready.shift();
+    if (e) this.#readyBytes -= e.size;
+    return e;
+  }
+
+  #requeue(e: Entry): void {
+    this.#ready.requeue(e);
+    this.#readyBytes += e.size;
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  /** Hand ready messages to consumers that have room. Re-entrant calls (a sink that settles
+   * synchronously) fold into the running loop. */
+  dispatch(): void {
+    if (this.#deleted) return;
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#again = false;
+        this.#dispatchLoop(Date.now());
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+    this.#expireHead(Date.now());
+  }
+
+  #dispatchLoop(now: number): void {
+    while (this.#ready.length > 0) {
+      const consumer = this.#nextConsumer();
+      if (!consumer) return;
+      const entry = this.#shiftReady() as Entry;
+      if (entry.expiresAt !== 0 && entry.expiresAt < now) {
+        this.#hooks.deadLetter(this, entry.message, 'expired');
+        continue;
+      }
+      const delivery = new QueueDelivery(this, entry, consumer.noAck, consumer);
+      entry.deliveryCount++;
+      consumer.took(delivery);
+    }
+  }
+
+  /** Round-robin over consumers with room; with single-active-consumer only the first. */
+  #nextConsumer(): QueueConsumer | undefined {
+    const list = this.#consumers;
+    if (list.length === 0) return undefined;
+    if (this.options.args.singleActiveConsumer) {
+      const first = list[0] as QueueConsumer;
+      return first.canTake() ? first : undefined;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const idx = (this.#rr + i) % list.length;
+      const c = list[idx] as QueueConsumer;
+      if (c.canTake()) {
+        this.#rr = idx + 1;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------ TTL
+
+  /** Expired messages leave from the head (RabbitMQ semantics); a timer covers the next one. */
+  #expireHead(now: number): void {
+    if (this.#ttlTimer) {
+      clearTimeout(this.#ttlTimer);
+      this.#ttlTimer = undefined;
+    }
+    let head = this.#ready.peek();
+    while (head && head.expiresAt !== 0 && head.expiresAt <= now) {
+      this.#shiftReady();
+      this.#hooks.deadLetter(this, head.message, 'expired');
+      head = this.#ready.peek();
+    }
+    if (head && head.expiresAt !== 0 && !this.#deleted) {
+      this.#ttlTimer = setTimeout(() => {
+        this.#ttlTimer = undefined;
+        this.dispatch();
+      }, head.expiresAt - now);
+      this.#ttlTimer.unref();
+    }
+  }
+
+  /** x-expires: the queue goes after this long unused (no consumers, no get, no redeclare). */
+  touch(): void {
+    const { expires } = this.options.args;
+    if (expires === undefined || this.#deleted) return;
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    if (this.#consumers.length > 0) return;
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined;
+      this.#hooks.expire(this);
+    }, expires);
+    this.#expiryTimer.unref();
+  }
+
+  // ------------------------------------------------------------------ consumers
+
+  consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {
+    this.#checkOwner(opts.connectionId);
+    if (this.#consumers.some((c) => c.exclusive) || (opts.exclusive && this.#consumers.length > 0)) {
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        `queue '${this.name}' in use by an exclusive consumer or cannot be consumed exclusively`,
+      );
+    }
+    if (this.#consumers.length >= this.options.maxConsumers) {
+      throw new BrokerError('GW_ERR_RESOURCE_ERROR', `queue '${this.name}' has too many consumers`);
+    }
+    const tag = opts.tag ?? `amq.ctag-${randomBytes(12).toString('base64url')}`;
+    if (this.#consumers.some((c) => c.tag === tag)) {
+      throw new BrokerError('GW_ERR_NOT_ALLOWED', `consumer tag '${tag}' already in use on '${this.name}'`);
+    }
+    const consumer = new QueueConsumer(this, tag, sink, {
+      noAck: opts.noAck ?? false,
+      prefetch: opts.prefetch ?? 0,
+      credit: opts.credit,
+      exclusive: opts.exclusive ?? false,
+      connectionId: opts.connectionId,
+    });
+    this.#consumers.push(consumer);
+    this.#hadConsumer = true;
+    this.touch();
+    this.dispatch();
+    return consumer;
+  }
+
+  removeConsumer(c: QueueConsumer, requeueUnsettled: boolean): void {
+    const idx = this.#consumers.indexOf(c);
+    if (idx >= 0) this.#consumers.splice(idx, 1);
+    if (requeueUnsettled) this.#requeueAll(c);
+    if (this.#consumers.length === 0 && this.#hadConsumer && this.options.autoDelete) {
+      this.#hooks.expire(this);
+      return;
+    }
+    this.touch();
+    this.dispatch();
+  }
+
+  #requeueAll(c: QueueConsumer): void {
+    for (const d of c.pending) {
+      d.settled = true;
+      if (!this.#deleted) this.#requeue(d.entry);
+    }
+    c.pending.clear();
+  }
+
+  #checkOwner(connectionId: string | undefined): void {
+    const owner = this.options.exclusiveOwner;
+    if (owner !== undefined && owner !== connectionId) {
+      throw new BrokerError(
+        'GW_ERR_RESOURCE_LOCKED',
+        `cannot obtain exclusive access to locked queue '${this.name}'`,
+      );
+    }
+  }
+
+  checkAccess(connectionId: string | undefined): void {
+    this.#checkOwner(connectionId);
+  }
+
+  // ------------------------------------------------------------------ get / settle
+
+  get(noAck: boolean, connectionId: string | undefined, now = Date.now()): GetResult | undefined {
+    this.#checkOwner(connectionId);
+    this.touch();
+    this.#expireHead(now);
+    const entry = this.#shiftReady();
+    if (!entry) return undefined;
+    const delivery = new QueueDelivery(this, entry, noAck, undefined);
+    entry.deliveryCount++;
+    return { delivery, messageCount: this.#ready.length };
+  }
+
+  settle(d: QueueDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
+    d.consumer?.pending.delete(d);
+    if (this.#deleted) return;
+    if (outcome === 'requeue') this.#requeue(d.entry);
+    else if (outcome === 'reject') this.#hooks.deadLetter(this, d.entry.message, 'rejected');
+    this.dispatch();
+  }
+
+  // ------------------------------------------------------------------ purge / delete
+
+  purge(connectionId: string | undefined): number {
+    this.#checkOwner(connectionId);
+    const n = this.#ready.clear().length;
+    this.#readyBytes = 0;
+    return n;
+  }
+
+  /** Marks the queue deleted, cancels its consumers (server-side cancel) and stops timers. */
+  markDeleted(reason: string): number {
+    this.#deleted = true;
+    if (this.#ttlTimer) clearTimeout(this.#ttlTimer);
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    const count = this.#ready.length;
+    this.#ready.clear();
+    this.#readyBytes = 0;
+    for (const c of this.#consumers.splice(0)) {
+      c.active = false;
+      c.pending.clear();
+      c.sink.cancelled(reason);
+    }
+    return count;
+  }
+}

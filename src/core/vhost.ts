@@ -1,0 +1,434 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  Arguments,
+  ConsumeOptions,
+  Consumer,
+  ConsumerSink,
+  DeclareOptions,
+  ExchangeSpec,
+  GetResult,
+  HeaderValue,
+  Message,
+  PublishResult,
+  QueueInfo,
+  QueueSpec,
+  VhostApi,
+} from '../spi.js';
+import { makeBinding, type Binding, type Destination } from './binding.js';
+import { BrokerError } from './errors.js';
+import type { Exchange } from './exchange.js';
+import type { MatcherOptions } from './exchanges/exchange-type.js';
+import { EXCHANGE_TYPES, isExchangeTypeName } from './exchanges/registry.js';
+import { AMQ_DIRECT, AMQ_FANOUT, AMQ_HEADERS, AMQ_MATCH, AMQ_TOPIC, DEFAULT_EXCHANGE } from './names.js';
+import { parseQueueArgs } from './queues/queue-args.js';
+import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
+import { route } from './router.js';
+import type { CoreLimits } from '../config/schema.js';
+
+const RESERVED_PREFIX = 'amq.';
+
+const PREDECLARED: readonly ExchangeSpec[] = [
+  { name: AMQ_DIRECT, type: 'direct', durable: true },
+  { name: AMQ_FANOUT, type: 'fanout', durable: true },
+  { name: AMQ_TOPIC, type: 'topic', durable: true },
+  { name: AMQ_HEADERS, type: 'headers', durable: true },
+  { name: AMQ_MATCH, type: 'headers', durable: true },
+];
+
+function notFound(kind: string, name: string): BrokerError {
+  return new BrokerError('GW_ERR_NOT_FOUND', `no ${kind} '${name}' in vhost`);
+}
+
+function inequivalent(kind: string, name: string, what: string): BrokerError {
+  return new BrokerError(
+    'GW_ERR_PRECONDITION_FAILED',
+    `inequivalent arg '${what}' for ${kind} '${name}': received a different value than the current one`,
+  );
+}
+
+const destKey = (d: Destination): string => `${d.kind}\u0000${d.name}`;
+
+/** One virtual host: exchanges, queues, bindings, routing and dead-lettering. */
+export class Vhost implements VhostApi, QueueHooks {
+  readonly name: string;
+  readonly #limits: CoreLimits;
+  readonly #matcherOpts: MatcherOptions;
+  readonly #exchanges = new Map<string, Exchange>();
+  readonly #queues = new Map<string, Queue>();
+  /** Bindings by destination, so deleting a queue or exchange drops its bindings. */
+  readonly #byDestination = new Map<string, Set<Binding>>();
+
+  constructor(name: string, limits: CoreLimits) {
+    this.name = name;
+    this.#limits = limits;
+    this.#matcherOpts = {
+      topicCacheSize: limits.topicCacheSize,
+      maxRoutingKeyWords: limits.maxRoutingKeyWords,
+    };
+    for (const spec of PREDECLARED) this.#createExchange(spec);
+  }
+
+  // ------------------------------------------------------------------ exchanges
+
+  exchangeExists(name: string): boolean {
+    return name === DEFAULT_EXCHANGE || this.#exchanges.has(name);
+  }
+
+  exchange(name: string): Exchange | undefined {
+    return this.#exchanges.get(name);
+  }
+
+  declareExchange(spec: ExchangeSpec, opts: DeclareOptions = {}): void {
+    if (spec.name === DEFAULT_EXCHANGE) {
+      if (opts.passive) return;
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', 'operation not permitted on the default exchange');
+    }
+    const existing = this.#exchanges.get(spec.name);
+    if (opts.passive) {
+      if (!existing) throw notFound('exchange', spec.name);
+      return;
+    }
+    if (!isExchangeTypeName(spec.type)) {
+      throw new BrokerError('GW_ERR_NOT_FOUND', `unknown exchange type '${String(spec.type)}'`);
+    }
+    if (existing) {
+      this.#assertExchangeEquivalent(existing, spec);
+      return;
+    }
+    if (spec.name.startsWith(RESERVED_PREFIX)) {
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `exchange name '${spec.name}' uses the reserved prefix 'amq.'`);
+    }
+    if (this.#exchanges.size >= this.#limits.maxExchanges) {
+      throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many exchanges');
+    }
+    this.#createExchange(spec);
+  }
+
+  #createExchange(spec: ExchangeSpec): void {
+    const args = spec.arguments ?? {};
+    const alternate = args['alternate-exchange'];
+    this.#exchanges.set(spec.name, {
+      name: spec.name,
+      type: spec.type,
+      durable: spec.durable ?? false,
+      autoDelete: spec.autoDelete ?? false,
+      internal: spec.internal ?? false,
+      args,
+      alternate: typeof alternate === 'string' ? alternate : undefined,
+      matcher: EXCHANGE_TYPES[spec.type].createMatcher(this.#matcherOpts),
+      bindings: new Map(),
+    });
+  }
+
+  #assertExchangeEquivalent(x: Exchange, spec: ExchangeSpec): void {
+    if (x.type !== spec.type) throw inequivalent('exchange', x.name, 'type');
+    if (x.durable !== (spec.durable ?? false)) throw inequivalent('exchange', x.name, 'durable');
+    if (x.autoDelete !== (spec.autoDelete ?? false)) throw inequivalent('exchange', x.name, 'auto_delete');
+    if (x.internal !== (spec.internal ?? false)) throw inequivalent('exchange', x.name, 'internal');
+    const ae = spec.arguments?.['alternate-exchange'];
+    if ((typeof ae === 'string' ? ae : undefined) !== x.alternate) {
+      throw inequivalent('exchange', x.name, 'alternate-exchange');
+    }
+  }
+
+  deleteExchange(name: string, opts: { readonly ifUnused?: boolean } = {}): void {
+    if (name === DEFAULT_EXCHANGE || name.startsWith(RESERVED_PREFIX)) {
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `exchange '${name}' cannot be deleted`);
+    }
+    const x = this.#exchanges.get(name);
+    if (!x) return; // idempotent, as in RabbitMQ 3.x+
+    if (opts.ifUnused && x.bindings.size > 0) {
+      throw new BrokerError('GW_ERR_PRECONDITION_FAILED', `exchange '${name}' in use`);
+    }
+    this.#removeExchange(x);
+  }
+
+  #removeExchange(x: Exchange): void {
+    this.#exchanges.delete(x.name);
+    for (const b of [...x.bindings.values()]) this.#removeBinding(b);
+    this.#dropBindingsTo({ kind: 'exchange', name: x.name });
+  }
+
+  // ------------------------------------------------------------------ queues
+
+  queue(name: string): Queue | undefined {
+    return this.#queues.get(name);
+  }
+
+  queueInfo(name: string): QueueInfo | undefined {
+    return this.#queues.get(name)?.info();
+  }
+
+  declareQueue(spec: QueueSpec, opts: DeclareOptions = {}): QueueInfo {
+    const existing = spec.name === '' ? undefined : this.#queues.get(spec.name);
+    if (opts.passive) {
+      if (!existing) throw notFound('queue', spec.name);
+      existing.checkAccess(opts.connectionId);
+      return existing.info();
+    }
+    if (existing) {
+      existing.checkAccess(opts.connectionId);
+      this.#assertQueueEquivalent(existing, spec);
+      existing.touch();
+      return existing.info();
+    }
+    if (spec.name.startsWith(RESERVED_PREFIX)) {
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `queue name '${spec.name}' uses the reserved prefix 'amq.'`);
+    }
+    if (this.#queues.size >= this.#limits.maxQueues) {
+      throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many queues');
+    }
+    const name = spec.name === '' ? `amq.gen-${randomBytes(16).toString('base64url')}` : spec.name;
+    const queue = new Queue(
+      {
+        name,
+        durable: spec.durable ?? false,
+        exclusiveOwner: spec.exclusiveOwner,
+        autoDelete: spec.autoDelete ?? false,
+        args: parseQueueArgs(spec.arguments ?? {}),
+        maxConsumers: this.#limits.maxConsumersPerQueue,
+      },
+      this,
+    );
+    this.#queues.set(name, queue);
+    return queue.info();
+  }
+
+  #assertQueueEquivalent(q: Queue, spec: QueueSpec): void {
+    const o = q.options;
+    if (o.durable !== (spec.durable ?? false)) throw inequivalent('queue', q.name, 'durable');
+    if (o.autoDelete !== (spec.autoDelete ?? false)) throw inequivalent('queue', q.name, 'auto_delete');
+    if ((o.exclusiveOwner !== undefined) !== (spec.exclusiveOwner !== undefined)) {
+      throw inequivalent('queue', q.name, 'exclusive');
+    }
+    const wanted = parseQueueArgs(spec.arguments ?? {});
+    for (const key of Object.keys(wanted) as (keyof typeof wanted)[]) {
+      if (wanted[key] !== o.args[key]) throw inequivalent('queue', q.name, key);
+    }
+  }
+
+  #usableQueue(name: string, connectionId: string | undefined): Queue {
+    const q = this.#queues.get(name);
+    if (!q) throw notFound('queue', name);
+    q.checkAccess(connectionId);
+    return q;
+  }
+
+  deleteQueue(
+    name: string,
+    opts: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean; readonly connectionId?: string } = {},
+  ): number {
+    const q = this.#queues.get(name);
+    if (!q) return 0; // idempotent, as in RabbitMQ 3.x+
+    q.checkAccess(opts.connectionId);
+    if (opts.ifUnused && q.consumerCount > 0) {
+      throw new BrokerError('GW_ERR_PRECONDITION_FAILED', `queue '${name}' in use`);
+    }
+    if (opts.ifEmpty && q.messageCount > 0) {
+      throw new BrokerError('GW_ERR_PRECONDITION_FAILED', `queue '${name}' not empty`);
+    }
+    return this.#removeQueue(q, `queue '${name}' deleted`);
+  }
+
+  #removeQueue(q: Queue, reason: string): number {
+    this.#queues.delete(q.name);
+    this.#dropBindingsTo({ kind: 'queue', name: q.name });
+    return q.markDeleted(reason);
+  }
+
+  purgeQueue(name: string, opts: { readonly connectionId?: string } = {}): number {
+    return this.#usableQueue(name, opts.connectionId).purge(opts.connectionId);
+  }
+
+  releaseConnection(connectionId: string): void {
+    for (const q of [...this.#queues.values()]) {
+      if (q.options.exclusiveOwner === connectionId) this.#removeQueue(q, 'owner connection closed');
+    }
+  }
+
+  /** QueueHooks: auto-delete after the last consumer, or x-expires. */
+  expire(queue: Queue): void {
+    if (this.#queues.get(queue.name) === queue) this.#removeQueue(queue, `queue '${queue.name}' expired`);
+  }
+
+  // ------------------------------------------------------------------ bindings
+
+  bindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
+    if (!this.#queues.has(queue)) throw notFound('queue', queue);
+    this.#bind({ kind: 'queue', name: queue }, exchange, routingKey, args);
+  }
+
+  unbindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
+    if (!this.#queues.has(queue)) throw notFound('queue', queue);
+    this.#unbind({ kind: 'queue', name: queue }, exchange, routingKey, args);
+  }
+
+  bindExchange(destination: string, source: string, routingKey: string, args: Arguments = {}): void {
+    if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
+    this.#bind({ kind: 'exchange', name: destination }, source, routingKey, args);
+  }
+
+  unbindExchange(destination: string, source: string, routingKey: string, args: Arguments = {}): void {
+    if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
+    this.#unbind({ kind: 'exchange', name: destination }, source, routingKey, args);
+  }
+
+  #source(name: string): Exchange {
+    if (name === DEFAULT_EXCHANGE) {
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', 'operation not permitted on the default exchange');
+    }
+    const x = this.#exchanges.get(name);
+    if (!x) throw notFound('exchange', name);
+    return x;
+  }
+
+  #bind(dest: Destination, source: string, routingKey: string, args: Arguments): void {
+    const x = this.#source(source);
+    EXCHANGE_TYPES[x.type].validateBinding(routingKey, args, this.#matcherOpts);
+    const b = makeBinding(source, dest, routingKey, args);
+    if (x.bindings.has(b.id)) return;
+    x.bindings.set(b.id, b);
+    x.matcher.add(b);
+    const key = destKey(dest);
+    let set = this.#byDestination.get(key);
+    if (!set) this.#byDestination.set(key, (set = new Set()));
+    set.add(b);
+  }
+
+  #unbind(dest: Destination, source: string, routingKey: string, args: Arguments): void {
+    const x = this.#source(source);
+    const b = x.bindings.get(makeBinding(source, dest, routingKey, args).id);
+    if (b) this.#removeBinding(b); // unbinding a missing binding is a no-op (RabbitMQ)
+  }
+
+  #removeBinding(b: Binding): void {
+    const x = this.#exchanges.get(b.source);
+    if (x?.bindings.delete(b.id)) {
+      x.matcher.remove(b);
+      // An auto-delete exchange goes with its last binding.
+      if (x.autoDelete && x.bindings.size === 0) this.#removeExchange(x);
+    }
+    const key = destKey(b.destination);
+    const set = this.#byDestination.get(key);
+    if (set?.delete(b) && set.size === 0) this.#byDestination.delete(key);
+  }
+
+  #dropBindingsTo(dest: Destination): void {
+    const set = this.#byDestination.get(destKey(dest));
+    if (!set) return;
+    for (const b of [...set]) this.#removeBinding(b);
+  }
+
+  // ------------------------------------------------------------------ publish
+
+  publish(message: Message): PublishResult {
+    if (message.routingKey.length > this.#limits.maxRoutingKeyLength) {
+      throw new BrokerError('GW_ERR_INVALID_ARGUMENT', `routing key longer than ${this.#limits.maxRoutingKeyLength}`);
+    }
+    const targets = this.#route(message);
+    let queued = 0;
+    let refusedBy: string | undefined;
+    const now = Date.now();
+    for (const q of targets) {
+      if (q.enqueue(message, now) === 'queued') queued++;
+      else refusedBy ??= q.name;
+    }
+    if (refusedBy !== undefined) return { status: 'refused', queues: queued, refusedBy };
+    return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued };
+  }
+
+  #route(message: Message): Queue[] {
+    if (message.exchange === DEFAULT_EXCHANGE) {
+      const q = this.#queues.get(message.routingKey);
+      return q ? [q] : [];
+    }
+    const x = this.#exchanges.get(message.exchange);
+    if (!x) throw notFound('exchange', message.exchange);
+    if (x.internal) {
+      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `cannot publish to internal exchange '${x.name}'`);
+    }
+    const out: Queue[] = [];
+    for (const name of route(this, x, message)) {
+      const q = this.#queues.get(name);
+      if (q) out.push(q);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ consume
+
+  consume(queue: string, sink: ConsumerSink, opts: ConsumeOptions = {}): Consumer {
+    return this.#usableQueue(queue, opts.connectionId).consume(sink, opts);
+  }
+
+  get(queue: string, opts: { readonly noAck?: boolean; readonly connectionId?: string } = {}): GetResult | undefined {
+    return this.#usableQueue(queue, opts.connectionId).get(opts.noAck ?? false, opts.connectionId);
+  }
+
+  // ------------------------------------------------------------------ dead-lettering
+
+  /** QueueHooks: republish to the queue's DLX with an `x-death` record (RabbitMQ DLX). A
+   * message that would cycle back to a queue it already died in, without any rejection on the
+   * way, is dropped (as RabbitMQ does). */
+  deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
+    const { deadLetterExchange: dlx, deadLetterRoutingKey: dlrk } = queue.options.args;
+    if (dlx === undefined) return;
+    const deaths = deathsOf(message.headers['x-death']);
+    const routingKey = dlrk ?? message.routingKey;
+    if (
+      reason !== 'rejected' &&
+      deaths.some((d) => d['queue'] === queue.name) &&
+      !deaths.some((d) => d['reason'] === 'rejected')
+    ) {
+      return;
+    }
+    const next: Message = {
+      ...message,
+      exchange: dlx,
+      routingKey,
+      headers: withDeath(message, queue.name, reason, deaths),
+      // The per-message TTL must not expire it again in the dead-letter queue.
+      properties: { ...message.properties, expiration: undefined },
+    };
+    try {
+      if (dlx === DEFAULT_EXCHANGE || this.#exchanges.has(dlx)) this.publish(next);
+    } catch {
+      // A DLX that became unusable drops the message, as in RabbitMQ.
+    }
+  }
+
+  close(): void {
+    for (const q of [...this.#queues.values()]) this.#removeQueue(q, 'broker shutting down');
+  }
+}
+
+type Death = Readonly<Record<string, HeaderValue>>;
+
+function deathsOf(v: HeaderValue | undefined): Death[] {
+  return Array.isArray(v) ? (v.filter((d) => d && typeof d === 'object' && !Array.isArray(d)) as Death[]) : [];
+}
+
+/** `x-death` keeps one entry per (queue, reason), newest first, with a count. */
+function withDeath(message: Message, queue: string, reason: DeathReason, deaths: Death[]): Message['headers'] {
+  const idx = deaths.findIndex((d) => d['queue'] === queue && d['reason'] === reason);
+  const prev = idx >= 0 ? deaths[idx] : undefined;
+  const count = typeof prev?.['count'] === 'number' ? prev['count'] + 1 : 1;
+  const entry: Death = {
+    count,
+    reason,
+    queue,
+    time: new Date(Math.floor(Date.now() / 1000) * 1000),
+    exchange: message.exchange,
+    'routing-keys': [message.routingKey],
+    ...(message.properties.expiration !== undefined ? { 'original-expiration': message.properties.expiration } : {}),
+  };
+  const rest = deaths.filter((_d, i) => i !== idx);
+  const headers: Record<string, HeaderValue> = { ...message.headers, 'x-death': [entry, ...rest] };
+  if (!('x-first-death-reason' in message.headers)) {
+    headers['x-first-death-reason'] = reason;
+    headers['x-first-death-queue'] = queue;
+    headers['x-first-death-exchange'] = message.exchange;
+  }
+  return headers;
+}
+

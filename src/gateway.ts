@@ -1,0 +1,103 @@
+/**
+ * The composition root: config -> store -> broker -> auth -> adapters.
+ * `createGateway(config)` is the public API for embedding and for tests.
+ */
+import type { z } from 'zod';
+import { ADAPTERS, type AdapterEntry } from './adapters.js';
+import { allowAll } from './auth/allow-all.js';
+import { StaticUsers } from './auth/static-users.js';
+import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config/schema.js';
+import { Broker } from './core/broker.js';
+import { createLogger } from './log/logger.js';
+import { PromMetrics } from './metrics/metrics.js';
+import type { Adapter, AdapterContext, ListenAddress, Logger, ProtocolName } from './spi.js';
+import { connectionInfo } from './transport/connection-info.js';
+import { sniffAmqpHeader } from './transport/protocol-demux.js';
+import { listenTcp, type Listener } from './transport/tcp.js';
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly broker: Broker;
+  readonly metrics: PromMetrics;
+  start(): Promise<{ readonly addresses: readonly ListenAddress[] }>;
+  stop(opts?: { readonly graceful?: boolean }): Promise<void>;
+}
+
+interface Running {
+  readonly adapter: Adapter<never>;
+}
+
+export function createGateway(input: GatewayConfigInput = {}): Gateway {
+  const config = gatewayConfigSchema.parse(input);
+  const log = createLogger(config.log.level, config.name);
+  const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
+  const metrics = new PromMetrics();
+  const authn = new StaticUsers(config.auth.users);
+  let connectionSeq = 0;
+  const base = {
+    broker,
+    authn,
+    authz: allowAll,
+    metrics,
+    nextConnectionId: (protocol: ProtocolName) => `${protocol}-${(++connectionSeq).toString(36)}`,
+  };
+  const running = new Map<ProtocolName, Running>();
+  const listeners: Listener[] = [];
+
+  async function startAdapter<S extends z.ZodObject>(entry: AdapterEntry<S>): Promise<readonly ListenAddress[]> {
+    const section = config.protocols[entry.name] as (z.output<S> & { enabled: boolean }) | undefined;
+    if (!section?.enabled) return [];
+    const adapter = entry.create();
+    const ctx: AdapterContext<z.output<S>> = {
+      ...base,
+      log: log.child({ protocol: entry.name }),
+      config: section,
+    };
+    const addresses = await adapter.start(ctx);
+    running.set(entry.name, { adapter: adapter as Adapter<never> });
+    return addresses;
+  }
+
+  async function startAmqpPort(logger: Logger): Promise<readonly ListenAddress[]> {
+    const amqp091 = running.get('amqp091')?.adapter;
+    const amqp10 = running.get('amqp10')?.adapter;
+    if (!amqp091 && !amqp10) return [];
+    const listener = await listenTcp({ host: config.amqp.host, port: config.amqp.port }, (socket) => {
+      sniffAmqpHeader(socket, config.amqp.handshakeTimeoutMs, (flavour) => {
+        const adapter = flavour === 'amqp10' ? (amqp10 ?? amqp091) : (amqp091 ?? amqp10);
+        if (!adapter) return;
+        adapter.handle(socket, connectionInfo(base.nextConnectionId(adapter.protocol), adapter.protocol, 'tcp', socket));
+      });
+    });
+    listeners.push(listener);
+    logger.info({ port: listener.port }, 'AMQP listener (0-9-1 and 1.0)');
+    const out: ListenAddress[] = [];
+    for (const a of [amqp091, amqp10]) {
+      if (a) out.push({ protocol: a.protocol, transport: 'tcp', host: listener.host, port: listener.port });
+    }
+    return out;
+  }
+
+  return {
+    config,
+    broker,
+    metrics,
+    async start() {
+      const addresses: ListenAddress[] = [];
+      for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
+      addresses.push(...(await startAmqpPort(log)));
+      if (addresses.length === 0) {
+        log.warn({}, 'no protocol adapter is enabled: the gateway accepts no client connections');
+      }
+      for (const a of addresses) log.info({ ...a }, 'listening');
+      return { addresses };
+    },
+    async stop(opts = {}) {
+      await Promise.all(listeners.splice(0).map((l) => l.close()));
+      const graceful = opts.graceful ?? true;
+      await Promise.all([...running.values()].map((r) => r.adapter.stop({ graceful })));
+      running.clear();
+      broker.close();
+    },
+  };
+}
