@@ -17,5 +17,4 @@ export function defineAdapter<S extends z.ZodObject>(entry: AdapterEntry<S>): Ad
   return entry;
 }
 
-export const ADAPTERS: readonly AdapterEntry[] = [
-];
+export const ADAPTERS: readonly AdapterEntry[] = [];

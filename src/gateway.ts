@@ -6,7 +6,11 @@ import type { z } from 'zod';
 import { ADAPTERS, type AdapterEntry } from './adapters.js';
 import { allowAll } from './auth/allow-all.js';
 import { StaticUsers } from './auth/static-users.js';
-import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config/schema.js';
+import {
+  gatewayConfigSchema,
+  type GatewayConfig,
+  type GatewayConfigInput,
+} from './config/schema.js';
 import { Broker } from './core/broker.js';
 import { createLogger } from './log/logger.js';
 import { PromMetrics } from './metrics/metrics.js';
@@ -44,8 +48,11 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const running = new Map<ProtocolName, Running>();
   const listeners: Listener[] = [];
 
-  async function startAdapter<S extends z.ZodObject>(entry: AdapterEntry<S>): Promise<readonly ListenAddress[]> {
-    const section = config.protocols[entry.name] as (z.output<S> & { enabled: boolean }) | undefined;
+  async function startAdapter<S extends z.ZodObject>(
+    entry: AdapterEntry<S>,
+  ): Promise<readonly ListenAddress[]> {
+    const section = config.protocols[entry.name] as
+      (z.output<S> & { enabled: boolean }) | undefined;
     if (!section?.enabled) return [];
     const adapter = entry.create();
     const ctx: AdapterContext<z.output<S>> = {
@@ -54,7 +61,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       config: section,
     };
     const addresses = await adapter.start(ctx);
-    running.set(entry.name, { adapter: adapter as Adapter<never> });
+    running.set(entry.name, { adapter });
     return addresses;
   }
 
@@ -62,18 +69,35 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     const amqp091 = running.get('amqp091')?.adapter;
     const amqp10 = running.get('amqp10')?.adapter;
     if (!amqp091 && !amqp10) return [];
-    const listener = await listenTcp({ host: config.amqp.host, port: config.amqp.port }, (socket) => {
-      sniffAmqpHeader(socket, config.amqp.handshakeTimeoutMs, (flavour) => {
-        const adapter = flavour === 'amqp10' ? (amqp10 ?? amqp091) : (amqp091 ?? amqp10);
-        if (!adapter) return;
-        adapter.handle(socket, connectionInfo(base.nextConnectionId(adapter.protocol), adapter.protocol, 'tcp', socket));
-      });
-    });
+    const listener = await listenTcp(
+      { host: config.amqp.host, port: config.amqp.port },
+      (socket) => {
+        sniffAmqpHeader(socket, config.amqp.handshakeTimeoutMs, (flavour) => {
+          const adapter = flavour === 'amqp10' ? (amqp10 ?? amqp091) : (amqp091 ?? amqp10);
+          if (!adapter) return;
+          adapter.handle(
+            socket,
+            connectionInfo(
+              base.nextConnectionId(adapter.protocol),
+              adapter.protocol,
+              'tcp',
+              socket,
+            ),
+          );
+        });
+      },
+    );
     listeners.push(listener);
     logger.info({ port: listener.port }, 'AMQP listener (0-9-1 and 1.0)');
     const out: ListenAddress[] = [];
     for (const a of [amqp091, amqp10]) {
-      if (a) out.push({ protocol: a.protocol, transport: 'tcp', host: listener.host, port: listener.port });
+      if (a)
+        out.push({
+          protocol: a.protocol,
+          transport: 'tcp',
+          host: listener.host,
+          port: listener.port,
+        });
     }
     return out;
   }

@@ -7,7 +7,14 @@ import type { Duplex } from 'node:stream';
 
 export { BrokerError, ERRORS, isBrokerError } from './core/errors.js';
 export type { ErrorCode, ErrorSeverity } from './core/errors.js';
-export { DEFAULT_EXCHANGE, AMQ_TOPIC, AMQ_DIRECT, AMQ_FANOUT, AMQ_HEADERS, AMQ_MATCH } from './core/names.js';
+export {
+  DEFAULT_EXCHANGE,
+  AMQ_TOPIC,
+  AMQ_DIRECT,
+  AMQ_FANOUT,
+  AMQ_HEADERS,
+  AMQ_MATCH,
+} from './core/names.js';
 export { splitWords } from './core/topic/topic-syntax.js';
 
 export type ProtocolName = 'mqtt' | 'amqp091' | 'amqp10' | 'stomp';
@@ -221,7 +228,11 @@ export interface VhostApi {
   /** Returns the number of messages deleted with it. */
   deleteQueue(
     name: string,
-    opts?: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean; readonly connectionId?: string },
+    opts?: {
+      readonly ifUnused?: boolean;
+      readonly ifEmpty?: boolean;
+      readonly connectionId?: string;
+    },
   ): number;
   purgeQueue(name: string, opts?: { readonly connectionId?: string }): number;
   queueInfo(name: string): QueueInfo | undefined;
@@ -232,7 +243,10 @@ export interface VhostApi {
   publish(message: Message, opts?: PublishOptions): PublishResult;
   consume(queue: string, sink: ConsumerSink, opts?: ConsumeOptions): Consumer;
   /** Pull one message (AMQP 0-9-1 basic.get); undefined when the queue is empty. */
-  get(queue: string, opts?: { readonly noAck?: boolean; readonly connectionId?: string }): GetResult | undefined;
+  get(
+    queue: string,
+    opts?: { readonly noAck?: boolean; readonly connectionId?: string },
+  ): GetResult | undefined;
   /** A connection went away: delete its exclusive queues. Its consumers must be cancelled by
    * the adapter (they requeue what they hold). */
   releaseConnection(connectionId: string): void;

@@ -45,7 +45,9 @@ export const gatewayConfigSchema = z
     dataDir: z.string().default('./data'),
     log: z
       .object({
-        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info'),
       })
       .prefault({}),
     /** AMQP 0-9-1 and AMQP 1.0 share one port, told apart by the 8-byte protocol header. */

@@ -30,7 +30,11 @@ export function stableStringify(value: unknown): string {
     if (typeof v === 'bigint') return `${v}n`;
     if (v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
       const obj = v as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+      return Object.fromEntries(
+        Object.keys(obj)
+          .sort()
+          .map((k) => [k, obj[k]]),
+      );
     }
     return v;
   });

@@ -13,17 +13,61 @@ interface ErrorDef {
 }
 
 export const ERRORS = {
-  GW_ERR_NOT_FOUND: { replyCode: 404, severity: 'channel', description: 'exchange, queue or vhost does not exist' },
-  GW_ERR_RESOURCE_LOCKED: { replyCode: 405, severity: 'channel', description: 'exclusive queue or consumer held by another connection' },
-  GW_ERR_PRECONDITION_FAILED: { replyCode: 406, severity: 'channel', description: 'redeclare with other arguments, if-unused/if-empty, bad argument value' },
-  GW_ERR_ACCESS_REFUSED: { replyCode: 403, severity: 'channel', description: 'the operation is not permitted (default exchange, amq.* names, permissions)' },
-  GW_ERR_AUTHENTICATION_FAILED: { replyCode: 403, severity: 'connection', description: 'bad username or password' },
-  GW_ERR_RESOURCE_ERROR: { replyCode: 506, severity: 'channel', description: 'a limit was reached (queue full, too many consumers)' },
-  GW_ERR_NOT_ALLOWED: { replyCode: 530, severity: 'connection', description: 'operation not allowed in the current state' },
-  GW_ERR_INVALID_ARGUMENT: { replyCode: 406, severity: 'channel', description: 'malformed name, routing key or pattern' },
-  GW_ERR_NOT_IMPLEMENTED: { replyCode: 540, severity: 'connection', description: 'the feature is not implemented' },
-  GW_ERR_INTERNAL: { replyCode: 541, severity: 'connection', description: 'internal error (store failure, bug)' },
-  GW_ERR_STORE_UNAVAILABLE: { replyCode: 541, severity: 'channel', description: 'the store could not persist the message' },
+  GW_ERR_NOT_FOUND: {
+    replyCode: 404,
+    severity: 'channel',
+    description: 'exchange, queue or vhost does not exist',
+  },
+  GW_ERR_RESOURCE_LOCKED: {
+    replyCode: 405,
+    severity: 'channel',
+    description: 'exclusive queue or consumer held by another connection',
+  },
+  GW_ERR_PRECONDITION_FAILED: {
+    replyCode: 406,
+    severity: 'channel',
+    description: 'redeclare with other arguments, if-unused/if-empty, bad argument value',
+  },
+  GW_ERR_ACCESS_REFUSED: {
+    replyCode: 403,
+    severity: 'channel',
+    description: 'the operation is not permitted (default exchange, amq.* names, permissions)',
+  },
+  GW_ERR_AUTHENTICATION_FAILED: {
+    replyCode: 403,
+    severity: 'connection',
+    description: 'bad username or password',
+  },
+  GW_ERR_RESOURCE_ERROR: {
+    replyCode: 506,
+    severity: 'channel',
+    description: 'a limit was reached (queue full, too many consumers)',
+  },
+  GW_ERR_NOT_ALLOWED: {
+    replyCode: 530,
+    severity: 'connection',
+    description: 'operation not allowed in the current state',
+  },
+  GW_ERR_INVALID_ARGUMENT: {
+    replyCode: 406,
+    severity: 'channel',
+    description: 'malformed name, routing key or pattern',
+  },
+  GW_ERR_NOT_IMPLEMENTED: {
+    replyCode: 540,
+    severity: 'connection',
+    description: 'the feature is not implemented',
+  },
+  GW_ERR_INTERNAL: {
+    replyCode: 541,
+    severity: 'connection',
+    description: 'internal error (store failure, bug)',
+  },
+  GW_ERR_STORE_UNAVAILABLE: {
+    replyCode: 541,
+    severity: 'channel',
+    description: 'the store could not persist the message',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

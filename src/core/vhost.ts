@@ -19,7 +19,14 @@ import { BrokerError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { MatcherOptions } from './exchanges/exchange-type.js';
 import { EXCHANGE_TYPES, isExchangeTypeName } from './exchanges/registry.js';
-import { AMQ_DIRECT, AMQ_FANOUT, AMQ_HEADERS, AMQ_MATCH, AMQ_TOPIC, DEFAULT_EXCHANGE } from './names.js';
+import {
+  AMQ_DIRECT,
+  AMQ_FANOUT,
+  AMQ_HEADERS,
+  AMQ_MATCH,
+  AMQ_TOPIC,
+  DEFAULT_EXCHANGE,
+} from './names.js';
 import { parseQueueArgs } from './queues/queue-args.js';
 import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
 import { route } from './router.js';
@@ -81,7 +88,10 @@ export class Vhost implements VhostApi, QueueHooks {
   declareExchange(spec: ExchangeSpec, opts: DeclareOptions = {}): void {
     if (spec.name === DEFAULT_EXCHANGE) {
       if (opts.passive) return;
-      throw new BrokerError('GW_ERR_ACCESS_REFUSED', 'operation not permitted on the default exchange');
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        'operation not permitted on the default exchange',
+      );
     }
     const existing = this.#exchanges.get(spec.name);
     if (opts.passive) {
@@ -96,7 +106,10 @@ export class Vhost implements VhostApi, QueueHooks {
       return;
     }
     if (spec.name.startsWith(RESERVED_PREFIX)) {
-      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `exchange name '${spec.name}' uses the reserved prefix 'amq.'`);
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        `exchange name '${spec.name}' uses the reserved prefix 'amq.'`,
+      );
     }
     if (this.#exchanges.size >= this.#limits.maxExchanges) {
       throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many exchanges');
@@ -123,7 +136,8 @@ export class Vhost implements VhostApi, QueueHooks {
   #assertExchangeEquivalent(x: Exchange, spec: ExchangeSpec): void {
     if (x.type !== spec.type) throw inequivalent('exchange', x.name, 'type');
     if (x.durable !== (spec.durable ?? false)) throw inequivalent('exchange', x.name, 'durable');
-    if (x.autoDelete !== (spec.autoDelete ?? false)) throw inequivalent('exchange', x.name, 'auto_delete');
+    if (x.autoDelete !== (spec.autoDelete ?? false))
+      throw inequivalent('exchange', x.name, 'auto_delete');
     if (x.internal !== (spec.internal ?? false)) throw inequivalent('exchange', x.name, 'internal');
     const ae = spec.arguments?.['alternate-exchange'];
     if ((typeof ae === 'string' ? ae : undefined) !== x.alternate) {
@@ -173,7 +187,10 @@ export class Vhost implements VhostApi, QueueHooks {
       return existing.info();
     }
     if (spec.name.startsWith(RESERVED_PREFIX)) {
-      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `queue name '${spec.name}' uses the reserved prefix 'amq.'`);
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        `queue name '${spec.name}' uses the reserved prefix 'amq.'`,
+      );
     }
     if (this.#queues.size >= this.#limits.maxQueues) {
       throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many queues');
@@ -197,7 +214,8 @@ export class Vhost implements VhostApi, QueueHooks {
   #assertQueueEquivalent(q: Queue, spec: QueueSpec): void {
     const o = q.options;
     if (o.durable !== (spec.durable ?? false)) throw inequivalent('queue', q.name, 'durable');
-    if (o.autoDelete !== (spec.autoDelete ?? false)) throw inequivalent('queue', q.name, 'auto_delete');
+    if (o.autoDelete !== (spec.autoDelete ?? false))
+      throw inequivalent('queue', q.name, 'auto_delete');
     if ((o.exclusiveOwner !== undefined) !== (spec.exclusiveOwner !== undefined)) {
       throw inequivalent('queue', q.name, 'exclusive');
     }
@@ -216,7 +234,11 @@ export class Vhost implements VhostApi, QueueHooks {
 
   deleteQueue(
     name: string,
-    opts: { readonly ifUnused?: boolean; readonly ifEmpty?: boolean; readonly connectionId?: string } = {},
+    opts: {
+      readonly ifUnused?: boolean;
+      readonly ifEmpty?: boolean;
+      readonly connectionId?: string;
+    } = {},
   ): number {
     const q = this.#queues.get(name);
     if (!q) return 0; // idempotent, as in RabbitMQ 3.x+
@@ -242,13 +264,15 @@ export class Vhost implements VhostApi, QueueHooks {
 
   releaseConnection(connectionId: string): void {
     for (const q of [...this.#queues.values()]) {
-      if (q.options.exclusiveOwner === connectionId) this.#removeQueue(q, 'owner connection closed');
+      if (q.options.exclusiveOwner === connectionId)
+        this.#removeQueue(q, 'owner connection closed');
     }
   }
 
   /** QueueHooks: auto-delete after the last consumer, or x-expires. */
   expire(queue: Queue): void {
-    if (this.#queues.get(queue.name) === queue) this.#removeQueue(queue, `queue '${queue.name}' expired`);
+    if (this.#queues.get(queue.name) === queue)
+      this.#removeQueue(queue, `queue '${queue.name}' expired`);
   }
 
   // ------------------------------------------------------------------ bindings
@@ -263,19 +287,32 @@ export class Vhost implements VhostApi, QueueHooks {
     this.#unbind({ kind: 'queue', name: queue }, exchange, routingKey, args);
   }
 
-  bindExchange(destination: string, source: string, routingKey: string, args: Arguments = {}): void {
+  bindExchange(
+    destination: string,
+    source: string,
+    routingKey: string,
+    args: Arguments = {},
+  ): void {
     if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
     this.#bind({ kind: 'exchange', name: destination }, source, routingKey, args);
   }
 
-  unbindExchange(destination: string, source: string, routingKey: string, args: Arguments = {}): void {
+  unbindExchange(
+    destination: string,
+    source: string,
+    routingKey: string,
+    args: Arguments = {},
+  ): void {
     if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
     this.#unbind({ kind: 'exchange', name: destination }, source, routingKey, args);
   }
 
   #source(name: string): Exchange {
     if (name === DEFAULT_EXCHANGE) {
-      throw new BrokerError('GW_ERR_ACCESS_REFUSED', 'operation not permitted on the default exchange');
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        'operation not permitted on the default exchange',
+      );
     }
     const x = this.#exchanges.get(name);
     if (!x) throw notFound('exchange', name);
@@ -323,7 +360,10 @@ export class Vhost implements VhostApi, QueueHooks {
 
   publish(message: Message): PublishResult {
     if (message.routingKey.length > this.#limits.maxRoutingKeyLength) {
-      throw new BrokerError('GW_ERR_INVALID_ARGUMENT', `routing key longer than ${this.#limits.maxRoutingKeyLength}`);
+      throw new BrokerError(
+        'GW_ERR_INVALID_ARGUMENT',
+        `routing key longer than ${this.#limits.maxRoutingKeyLength}`,
+      );
     }
     const targets = this.#route(message);
     let queued = 0;
@@ -345,7 +385,10 @@ export class Vhost implements VhostApi, QueueHooks {
     const x = this.#exchanges.get(message.exchange);
     if (!x) throw notFound('exchange', message.exchange);
     if (x.internal) {
-      throw new BrokerError('GW_ERR_ACCESS_REFUSED', `cannot publish to internal exchange '${x.name}'`);
+      throw new BrokerError(
+        'GW_ERR_ACCESS_REFUSED',
+        `cannot publish to internal exchange '${x.name}'`,
+      );
     }
     const out: Queue[] = [];
     for (const name of route(this, x, message)) {
@@ -361,7 +404,10 @@ export class Vhost implements VhostApi, QueueHooks {
     return this.#usableQueue(queue, opts.connectionId).consume(sink, opts);
   }
 
-  get(queue: string, opts: { readonly noAck?: boolean; readonly connectionId?: string } = {}): GetResult | undefined {
+  get(
+    queue: string,
+    opts: { readonly noAck?: boolean; readonly connectionId?: string } = {},
+  ): GetResult | undefined {
     return this.#usableQueue(queue, opts.connectionId).get(opts.noAck ?? false, opts.connectionId);
   }
 
@@ -405,11 +451,18 @@ export class Vhost implements VhostApi, QueueHooks {
 type Death = Readonly<Record<string, HeaderValue>>;
 
 function deathsOf(v: HeaderValue | undefined): Death[] {
-  return Array.isArray(v) ? (v.filter((d) => d && typeof d === 'object' && !Array.isArray(d)) as Death[]) : [];
+  return Array.isArray(v)
+    ? (v.filter((d) => d && typeof d === 'object' && !Array.isArray(d)) as Death[])
+    : [];
 }
 
 /** `x-death` keeps one entry per (queue, reason), newest first, with a count. */
-function withDeath(message: Message, queue: string, reason: DeathReason, deaths: Death[]): Message['headers'] {
+function withDeath(
+  message: Message,
+  queue: string,
+  reason: DeathReason,
+  deaths: Death[],
+): Message['headers'] {
   const idx = deaths.findIndex((d) => d['queue'] === queue && d['reason'] === reason);
   const prev = idx >= 0 ? deaths[idx] : undefined;
   const count = typeof prev?.['count'] === 'number' ? prev['count'] + 1 : 1;
@@ -420,7 +473,9 @@ function withDeath(message: Message, queue: string, reason: DeathReason, deaths:
     time: new Date(Math.floor(Date.now() / 1000) * 1000),
     exchange: message.exchange,
     'routing-keys': [message.routingKey],
-    ...(message.properties.expiration !== undefined ? { 'original-expiration': message.properties.expiration } : {}),
+    ...(message.properties.expiration !== undefined
+      ? { 'original-expiration': message.properties.expiration }
+      : {}),
   };
   const rest = deaths.filter((_d, i) => i !== idx);
   const headers: Record<string, HeaderValue> = { ...message.headers, 'x-death': [entry, ...rest] };
@@ -431,4 +486,3 @@ function withDeath(message: Message, queue: string, reason: DeathReason, deaths:
   }
   return headers;
 }
-

@@ -43,8 +43,12 @@ export function sniffAmqpHeader(
     if (received.length >= AMQP_HEADER_LENGTH) finish();
   };
   // A short header followed by EOF still goes to the adapter, which reports it.
-  const onEnd = (): void => finish();
-  const onClose = (): void => clearTimeout(timer);
+  const onEnd = (): void => {
+    finish();
+  };
+  const onClose = (): void => {
+    clearTimeout(timer);
+  };
   socket.on('error', () => undefined);
   socket.on('data', onData);
   socket.once('end', onEnd);

@@ -67,7 +67,9 @@ export async function listenWs(
         for (const c of wss.clients) c.terminate();
         wss.close();
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

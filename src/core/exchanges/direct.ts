@@ -9,7 +9,7 @@ class DirectMatcher implements BindingMatcher {
 
   add(b: Binding): void {
     let set = this.#byKey.get(b.routingKey);
-    if (!set) this.#byKey.set(b.routingKey, (set = new Map()));
+    if (!set) this.#byKey.set(b.routingKey, (set = new Map<string, Binding>()));
     set.set(b.id, b);
   }
   remove(b: Binding): void {

@@ -25,7 +25,10 @@ function xMatchOf(args: Arguments): XMatch {
   const raw = args['x-match'];
   const text = typeof raw === 'string' ? raw : raw === undefined ? 'all' : undefined;
   if (text === undefined || !X_MATCH_VALUES.includes(text)) {
-    throw new BrokerError('GW_ERR_PRECONDITION_FAILED', `invalid x-match value ${stableStringify(raw)}`);
+    throw new BrokerError(
+      'GW_ERR_PRECONDITION_FAILED',
+      `invalid x-match value ${stableStringify(raw)}`,
+    );
   }
   return text as XMatch;
 }

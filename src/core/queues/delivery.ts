@@ -20,7 +20,12 @@ export class QueueDelivery implements Delivery {
   /** Set once settled; later settle calls are errors. */
   settled = false;
 
-  constructor(target: SettleTarget, entry: Entry, settled: boolean, consumer: QueueConsumer | undefined) {
+  constructor(
+    target: SettleTarget,
+    entry: Entry,
+    settled: boolean,
+    consumer: QueueConsumer | undefined,
+  ) {
     this.#target = target;
     this.consumer = consumer;
     this.queue = target.name;

@@ -60,11 +60,13 @@ function stringArg(args: Arguments, name: string): string | undefined {
 
 export function parseQueueArgs(args: Arguments): QueueArgs {
   const overflow = stringArg(args, 'x-overflow') ?? 'drop-head';
-  if (!OVERFLOW.includes(overflow as OverflowPolicy)) fail('x-overflow', `unknown policy '${overflow}'`);
+  if (!OVERFLOW.includes(overflow as OverflowPolicy))
+    fail('x-overflow', `unknown policy '${overflow}'`);
   const maxPriority = nonNegativeInt(args, 'x-max-priority') ?? 0;
   if (maxPriority > MAX_PRIORITY_LIMIT) fail('x-max-priority', `at most ${MAX_PRIORITY_LIMIT}`);
   const sac = args['x-single-active-consumer'];
-  if (sac !== undefined && typeof sac !== 'boolean') fail('x-single-active-consumer', 'expected a boolean');
+  if (sac !== undefined && typeof sac !== 'boolean')
+    fail('x-single-active-consumer', 'expected a boolean');
   return {
     messageTtl: nonNegativeInt(args, 'x-message-ttl'),
     expires: nonNegativeInt(args, 'x-expires', 1),

@@ -155,14 +155,19 @@ export class Queue implements ConsumerHost, SettleTarget {
     }
     this.#dispatching = true;
     try {
-      do {
-        this.#again = false;
-        this.#dispatchLoop(Date.now());
-      } while (this.#again);
+      do this.#dispatchLoop(Date.now());
+      while (this.#takeAgain());
     } finally {
       this.#dispatching = false;
     }
     this.#expireHead(Date.now());
+  }
+
+  /** Whether a re-entrant dispatch asked for another pass; clears the request. */
+  #takeAgain(): boolean {
+    const again = this.#again;
+    this.#again = false;
+    return again;
   }
 
   #dispatchLoop(now: number): void {
@@ -240,7 +245,10 @@ export class Queue implements ConsumerHost, SettleTarget {
 
   consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {
     this.#checkOwner(opts.connectionId);
-    if (this.#consumers.some((c) => c.exclusive) || (opts.exclusive && this.#consumers.length > 0)) {
+    if (
+      this.#consumers.some((c) => c.exclusive) ||
+      (opts.exclusive && this.#consumers.length > 0)
+    ) {
       throw new BrokerError(
         'GW_ERR_ACCESS_REFUSED',
         `queue '${this.name}' in use by an exclusive consumer or cannot be consumed exclusively`,
@@ -251,7 +259,10 @@ export class Queue implements ConsumerHost, SettleTarget {
     }
     const tag = opts.tag ?? `amq.ctag-${randomBytes(12).toString('base64url')}`;
     if (this.#consumers.some((c) => c.tag === tag)) {
-      throw new BrokerError('GW_ERR_NOT_ALLOWED', `consumer tag '${tag}' already in use on '${this.name}'`);
+      throw new BrokerError(
+        'GW_ERR_NOT_ALLOWED',
+        `consumer tag '${tag}' already in use on '${this.name}'`,
+      );
     }
     const consumer = new QueueConsumer(this, tag, sink, {
       noAck: opts.noAck ?? false,

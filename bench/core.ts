@@ -1,0 +1,118 @@
+/**
+ * In-process core benchmark (issue 3): topic routing as bindings grow (cache hit and miss),
+ * fanout width, and enqueue -> deliver -> ack through one queue with prefetch 100.
+ */
+import { Broker } from '../src/core/broker.js';
+import { coreLimitsSchema } from '../src/config/schema.js';
+import type { Delivery, Message } from '../src/spi.js';
+import { fmt, measure, printTable } from './lib-measure.js';
+
+const body = Buffer.alloc(100, 120);
+const msg = (exchange: string, routingKey: string): Message => ({
+  exchange,
+  routingKey,
+  headers: {},
+  properties: {},
+  body,
+  origin: { protocol: 'amqp091', connectionId: 'bench' },
+});
+
+function broker(cacheSize = 1024): Broker {
+  return new Broker({
+    limits: coreLimitsSchema.parse({ topicCacheSize: cacheSize }),
+    vhosts: ['/'],
+  });
+}
+
+/** n queues with bindings `dev.<i>.*.temp` plus a `#.alarm` one; publish to a few hot keys
+ * (cache hits) or to always-new keys (cache misses). */
+function topicRouting(bindings: number, cacheSize: number, hot: boolean): number {
+  const v = broker(cacheSize).vhost('/');
+  v.declareQueue({ name: 'sink' });
+  for (let i = 0; i < bindings; i++) v.bindQueue('sink', 'amq.topic', `dev.${i}.*.temp`);
+  v.bindQueue('sink', 'amq.topic', '#.alarm');
+  v.purgeQueue('sink');
+  const keys = Array.from({ length: 16 }, (_, i) => `dev.${(i * 7919) % bindings}.room.temp`);
+  let k = 0;
+  const rate = measure(() => {
+    for (let i = 0; i < 1000; i++) {
+      const key = hot ? (keys[i & 15] as string) : `dev.${k++ % bindings}.r${k}.temp`;
+      v.publish(msg('amq.topic', key));
+    }
+    v.purgeQueue('sink');
+    return 1000;
+  });
+  return rate.perSecond;
+}
+
+function fanout(queues: number): number {
+  const v = broker().vhost('/');
+  v.declareExchange({ name: 'fan', type: 'fanout' });
+  for (let i = 0; i < queues; i++) {
+    v.declareQueue({ name: `q${i}` });
+    v.bindQueue(`q${i}`, 'fan', '');
+  }
+  const rate = measure(() => {
+    for (let i = 0; i < 100; i++) v.publish(msg('fan', ''));
+    for (let i = 0; i < queues; i++) v.purgeQueue(`q${i}`);
+    return 100;
+  });
+  return rate.perSecond;
+}
+
+function queueThroughput(): number {
+  const v = broker().vhost('/');
+  v.declareQueue({ name: 'work' });
+  const held: Delivery[] = [];
+  v.consume(
+    'work',
+    {
+      deliver(d) {
+        held.push(d);
+        return true;
+      },
+      cancelled() {
+        /* never in this benchmark */
+      },
+    },
+    { prefetch: 100 },
+  );
+  const rate = measure(() => {
+    for (let i = 0; i < 1000; i++) {
+      v.publish(msg('', 'work'));
+      // The client acks in batches, as a consumer with prefetch 100 would.
+      if (held.length >= 50) for (const d of held.splice(0)) d.ack();
+    }
+    return 1000;
+  });
+  return rate.perSecond;
+}
+
+export async function run(): Promise<void> {
+  const rows: Record<string, string>[] = [];
+  for (const n of [1, 1_000, 100_000]) {
+    rows.push({
+      scenario: `topic routing, ${fmt(n)} bindings`,
+      'cache hit msg/s': fmt(topicRouting(n, 1024, true)),
+      'cache miss msg/s': fmt(topicRouting(n, 1024, false)),
+      'no cache msg/s': fmt(topicRouting(n, 0, true)),
+    });
+  }
+  printTable(rows);
+  process.stdout.write('\n');
+  printTable(
+    [1, 100, 10_000].map((n) => {
+      const rate = fanout(n);
+      return {
+        scenario: `fanout to ${fmt(n)} queues`,
+        'publishes/s': fmt(rate),
+        'enqueues/s': fmt(rate * n),
+      };
+    }),
+  );
+  process.stdout.write('\n');
+  printTable([
+    { scenario: 'enqueue -> deliver -> ack, prefetch 100', 'msg/s': fmt(queueThroughput()) },
+  ]);
+  await Promise.resolve();
+}

@@ -1,0 +1,56 @@
+/** The `gateway` command line: start, check-config, hash-password, print-defaults. */
+import { Command } from 'commander';
+import { hashPassword } from './auth/password.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { gatewayConfigSchema } from './config/schema.js';
+import { createGateway } from './gateway.js';
+
+const program = new Command('gateway').description('Multi-protocol messaging gateway');
+
+program
+  .command('start')
+  .description('start the gateway')
+  .option('-c, --config <path>', 'config file (JSON or YAML)', process.env['GATEWAY_CONFIG'])
+  .action(async (opts: { config?: string }) => {
+    const gateway = createGateway(await loadConfig(opts.config, process.env));
+    const { addresses } = await gateway.start();
+    for (const a of addresses) {
+      process.stdout.write(`${a.protocol} ${a.transport} ${a.host}:${a.port}${a.path ?? ''}\n`);
+    }
+    const shutdown = (): void => {
+      gateway.stop({ graceful: true }).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+program
+  .command('check-config')
+  .description('validate a config file and the GATEWAY_* environment, print the result')
+  .option('-c, --config <path>', 'config file (JSON or YAML)', process.env['GATEWAY_CONFIG'])
+  .action(async (opts: { config?: string }) => {
+    const config = await loadConfig(opts.config, process.env);
+    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+  });
+
+program
+  .command('print-defaults')
+  .description('print every option with its default (the content of config/default.json)')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(gatewayConfigSchema.parse({}), null, 2)}\n`);
+  });
+
+program
+  .command('hash-password <password>')
+  .description('print a scrypt hash for auth.users[].passwordHash')
+  .action(async (password: string) => {
+    process.stdout.write(`${await hashPassword(password)}\n`);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(1);
+});
