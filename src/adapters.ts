@@ -5,6 +5,10 @@
  */
 import type { z } from 'zod';
 import type { Adapter, ProtocolName } from './spi.js';
+import { createMqttAdapter, mqttOptionsSchema } from '../adapters/mqtt/index.js';
+import { createStompAdapter } from '../adapters/stomp/index.js';
+import { stompOptionsSchema } from '../adapters/stomp/options.js';
+import { amqp10OptionsSchema, createAmqp10Adapter } from '../adapters/amqp10/index.js';
 
 export interface AdapterEntry<S extends z.ZodObject = z.ZodObject> {
   readonly name: ProtocolName;
@@ -17,4 +21,8 @@ export function defineAdapter<S extends z.ZodObject>(entry: AdapterEntry<S>): Ad
   return entry;
 }
 
-export const ADAPTERS: readonly AdapterEntry[] = [];
+export const ADAPTERS: readonly AdapterEntry[] = [
+  defineAdapter({ name: 'mqtt', schema: mqttOptionsSchema, create: createMqttAdapter }),
+  defineAdapter({ name: 'stomp', schema: stompOptionsSchema, create: createStompAdapter }),
+  defineAdapter({ name: 'amqp10', schema: amqp10OptionsSchema, create: createAmqp10Adapter }),
+];

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { AMQ_TOPIC, BrokerError, DEFAULT_EXCHANGE, type Message } from '../../../src/spi.js';
+import type { StompConnection } from '../connection.js';
+import type { StompFrame } from '../frame.js';
+import { parseDestination, TEMP_QUEUE_PREFIX, type Destination } from '../destination.js';
+import { StompProtocolError } from '../errors.js';
+import { propertiesFromSend } from '../header-mapping.js';
+import { queueHeaders } from '../queue-arguments.js';
+import { openSubscription } from './subscribe.js';
+
+interface Target {
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
+/** Where a SEND goes (anchors 2.4), declaring a `/queue/` on its first use in this session. */
+function sendTarget(conn: StompConnection, dest: Destination, frame: StompFrame): Target {
+  switch (dest.kind) {
+    case 'topic':
+      return { exchange: AMQ_TOPIC, routingKey: dest.key };
+    case 'exchange':
+      return { exchange: dest.exchange, routingKey: dest.key };
+    case 'queue':
+      if (!conn.declaredQueues.has(dest.queue)) {
+        const q = queueHeaders(frame.headers, false);
+        conn.ctx.authz.check(conn.principal ?? { username: '' }, 'configure', {
+          vhost: conn.vhost.name,
+          kind: 'queue',
+          name: dest.queue,
+        });
+        conn.vhost.declareQueue(
+          {
+            name: dest.queue,
+            durable: q.durable ?? true,
+            autoDelete: q.autoDelete ?? false,
+            exclusiveOwner: q.exclusive === true ? conn.id : undefined,
+            arguments: q.arguments,
+          },
+          { connectionId: conn.id },
+        );
+        conn.declaredQueues.add(dest.queue);
+      }
+      return { exchange: DEFAULT_EXCHANGE, routingKey: dest.queue };
+    case 'amq-queue':
+    case 'reply-queue':
+      // `/amq/queue/` never declares: the queue must exist.
+      if (conn.vhost.queueInfo(dest.queue) === undefined) {
+        throw new BrokerError(
+          'GW_ERR_NOT_FOUND',
+          `no queue '${dest.queue}' in vhost '${conn.vhost.name}'`,
+        );
+      }
+      return { exchange: DEFAULT_EXCHANGE, routingKey: dest.queue };
+    case 'temp-queue':
+      throw new StompProtocolError(
+        'Invalid destination',
+        `${TEMP_QUEUE_PREFIX} is only valid in reply-to`,
+      );
+  }
+}
+
+/** `reply-to: /temp-queue/<name>` creates a private auto-delete queue with an implicit auto-ack
+ * subscription whose id is the temp destination; the receiver sees the real queue name. */
+function resolveReplyTo(conn: StompConnection, replyTo: string | undefined): string | undefined {
+  if (replyTo === undefined || !replyTo.startsWith(TEMP_QUEUE_PREFIX)) return replyTo;
+  const dest = parseDestination(replyTo);
+  if (dest.kind !== 'temp-queue') return replyTo;
+  const existing = conn.tempQueues.get(dest.name);
+  if (existing !== undefined) return existing;
+  const queue = `stomp-reply-${randomBytes(12).toString('base64url')}`;
+  conn.vhost.declareQueue(
+    { name: queue, exclusiveOwner: conn.id, autoDelete: true },
+    { connectionId: conn.id },
+  );
+  openSubscription(conn, { id: replyTo, ackMode: 'auto', queue, durable: false }, 0);
+  conn.tempQueues.set(dest.name, queue);
+  return queue;
+}
+
+/** STOMP 1.2 SEND. The RECEIPT waits until the core has taken the message (store commit). */
+export function handleSend(conn: StompConnection, frame: StompFrame): void {
+  const destination = conn.required(frame, 'destination');
+  const target = sendTarget(conn, parseDestination(destination), frame);
+  const replyTo = resolveReplyTo(conn, frame.headers.get('reply-to'));
+  const mapped = propertiesFromSend(frame.headers, replyTo, conn.username);
+  const message: Message = {
+    exchange: target.exchange,
+    routingKey: target.routingKey,
+    headers: mapped.headers,
+    properties: mapped.properties,
+    body: frame.body,
+    origin: { protocol: 'stomp', connectionId: conn.id },
+  };
+  const wantsReceipt = frame.headers.has('receipt');
+  const publish = (): Promise<void> | undefined => {
+    conn.ctx.authz.check(conn.principal ?? { username: '' }, 'write', {
+      vhost: conn.vhost.name,
+      kind: 'exchange',
+      name: target.exchange,
+      routingKey: target.routingKey,
+    });
+    const result = conn.vhost.publish(message);
+    conn.ctx.metrics.messagesIn('stomp');
+    // A full reject-publish queue is a negative confirm (RabbitMQ): only a publisher that asked
+    // for a receipt can be told; without one the message is dropped, as with AMQP sans confirms.
+    if (result.status === 'refused' && wantsReceipt) {
+      throw new BrokerError(
+        'GW_ERR_RESOURCE_ERROR',
+        `queue '${result.refusedBy ?? ''}' is full and refused the message`,
+      );
+    }
+    return result.committed;
+  };
+  const transaction = frame.headers.get('transaction');
+  if (transaction !== undefined) {
+    conn.transactions.add(transaction, publish);
+    conn.receipt(frame);
+    return;
+  }
+  conn.receiptAfter(frame, [publish()]);
+}

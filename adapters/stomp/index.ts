@@ -1,0 +1,90 @@
+import type { Duplex } from 'node:stream';
+import {
+  connectionInfo,
+  listenTcp,
+  listenWs,
+  type Adapter,
+  type AdapterContext,
+  type ConnectionInfo,
+  type ConnectionSummary,
+  type Listener,
+  type ListenAddress,
+} from '../../src/spi.js';
+import { StompConnection } from './connection.js';
+import type { StompOptions } from './options.js';
+import { webSocketDuplex } from './ws-duplex.js';
+
+/** Web STOMP subprotocols, preferred first (RabbitMQ Web STOMP). */
+const WS_PROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+
+/** STOMP 1.0-1.2 over TCP (61613) and WebSocket (15674, `/ws`), one processor for both. */
+export function createStompAdapter(): Adapter<StompOptions> {
+  let context: AdapterContext<StompOptions> | undefined;
+  const listeners: Listener[] = [];
+  const open = new Set<StompConnection>();
+
+  function handle(stream: Duplex, info: ConnectionInfo): void {
+    if (!context) {
+      stream.destroy();
+      return;
+    }
+    const conn = new StompConnection(stream, info, context, () => open.delete(conn));
+    open.add(conn);
+  }
+
+  return {
+    protocol: 'stomp',
+    async start(ctx) {
+      context = ctx;
+      const { tcp, ws } = ctx.config;
+      const addresses: ListenAddress[] = [];
+      if (tcp.enabled) {
+        const listener = await listenTcp({ host: tcp.host, port: tcp.port }, (socket) => {
+          handle(socket, connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'tcp', socket));
+        });
+        listeners.push(listener);
+        addresses.push({
+          protocol: 'stomp',
+          transport: 'tcp',
+          host: listener.host,
+          port: listener.port,
+        });
+      }
+      if (ws.enabled) {
+        const listener = await listenWs(
+          {
+            host: ws.host,
+            port: ws.port,
+            path: ws.path,
+            protocols: WS_PROTOCOLS,
+            allowOrigins: ws.allowOrigins,
+            // One message may carry several frames; one frame is still limited by the parser.
+            maxPayload: ctx.config.maxFrameSize * 2,
+          },
+          (socket, req) => {
+            const info = connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'ws', req.socket);
+            handle(webSocketDuplex(socket, ws.frameType), info);
+          },
+        );
+        listeners.push(listener);
+        addresses.push({
+          protocol: 'stomp',
+          transport: 'ws',
+          host: listener.host,
+          port: listener.port,
+          path: ws.path,
+        });
+      }
+      ctx.log.info({ addresses }, 'stomp listening');
+      return addresses;
+    },
+    handle,
+    async stop() {
+      await Promise.all(listeners.splice(0).map((l) => l.close()));
+      for (const conn of [...open]) conn.close();
+    },
+    connections(): Iterable<ConnectionSummary> {
+      return [...open].map((c) => c.summary());
+    },
+  };
+}
