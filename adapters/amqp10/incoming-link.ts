@@ -1,0 +1,160 @@
+import type { Delivery as RheaDelivery, EventContext, Receiver, TerminusOptions } from 'rhea';
+import type { PublishResult } from '../../src/spi.js';
+import { AddressError, parseTarget, type TargetAddress } from './address.js';
+import type { WireMessage } from './amqp-message.js';
+import { toAmqp10Error } from './errors.js';
+import type { LinkHost } from './link-host.js';
+import { ConditionError, notFound, refuse, type Condition } from './link-refusal.js';
+import { messageFromWire } from './message-in.js';
+import { grantedCredit } from './rhea-internals.js';
+
+/** Where one message goes, after the target (or, for the anonymous terminus, its `to`). */
+interface Route {
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
+/**
+ * A link on which a client sends to the gateway (our receiver). Each message is published to
+ * the core and settled with the outcome the core decided: `accepted` once every queue has it
+ * (and the store committed it), `released` when nothing matched, `rejected` when a queue
+ * limit refused it (RabbitMQ 4 semantics, anchors 2.11).
+ */
+export class IncomingLink {
+  readonly #host: LinkHost;
+  readonly #receiver: Receiver;
+  /** undefined: the anonymous terminus, each message names its target in `to`. */
+  readonly #target: TargetAddress | undefined;
+  /** Deliveries received and not settled yet (waiting for a store commit). */
+  #inFlight = 0;
+  #closed = false;
+
+  private constructor(host: LinkHost, receiver: Receiver, target: TargetAddress | undefined) {
+    this.#host = host;
+    this.#receiver = receiver;
+    this.#target = target;
+    receiver.on('message', (ctx: EventContext) => {
+      this.#onMessage(ctx);
+    });
+    receiver.add_credit(host.options.linkCredit);
+  }
+
+  static open(host: LinkHost, receiver: Receiver): IncomingLink | undefined {
+    const address = (receiver.target as { address?: unknown } | undefined)?.address;
+    try {
+      const target = typeof address === 'string' ? parseTarget(address) : undefined;
+      if (target) checkTarget(host, target);
+      // The anonymous terminus is a target whose address is null.
+      receiver.set_target((typeof address === 'string' ? { address } : {}) as TerminusOptions);
+      return new IncomingLink(host, receiver, target);
+    } catch (err) {
+      refuse(host, receiver, err);
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #onMessage(ctx: EventContext): void {
+    const delivery = ctx.delivery;
+    const wire = ctx.message as WireMessage | undefined;
+    if (!delivery || !wire) return;
+    this.#host.metrics.messagesIn('amqp10');
+    this.#inFlight++;
+    let result: PublishResult;
+    try {
+      const route = this.#route(wire);
+      result = this.#host.vhost.publish(messageFromWire(wire, route.exchange, route.routingKey, this.#host.origin));
+    } catch (err) {
+      this.#failed(delivery, err);
+      return;
+    }
+    if (result.status === 'unroutable') {
+      this.#settle(delivery, (d) => { d.release(); });
+    } else if (result.status === 'refused') {
+      this.#settle(delivery, (d) => { d.reject({ condition: 'amqp:resource-limit-exceeded', description: `queue '${result.refusedBy ?? ''}' is full` }); },
+      );
+    } else if (result.committed) {
+      result.committed.then(
+        () => { this.#settle(delivery, (d) => { d.accept(); }); },
+        (err: unknown) => { this.#failed(delivery, err); },
+      );
+    } else {
+      this.#settle(delivery, (d) => { d.accept(); });
+    }
+  }
+
+  #route(wire: WireMessage): Route {
+    const target = this.#target ?? this.#anonymousTarget(wire);
+    if (target.kind === 'queue') return { exchange: '', routingKey: target.queue };
+    return { exchange: target.exchange, routingKey: target.routingKey ?? wire.subject ?? '' };
+  }
+
+  /** Anonymous terminus (AMQP 1.0 3.5.4 target address null): the message's `to` is the
+   * address, checked per message. */
+  #anonymousTarget(wire: WireMessage): TargetAddress {
+    if (typeof wire.to !== 'string') throw new AddressError('anonymous terminus: the message has no `to`');
+    const target = parseTarget(wire.to);
+    checkTarget(this.#host, target);
+    return target;
+  }
+
+  /** The message could not be taken: rejected with the reason. A dead fixed target (its
+   * exchange was deleted) also ends the link; a connection-severity error the connection. */
+  #failed(delivery: RheaDelivery, err: unknown): void {
+    const e: Condition & { scope: string } =
+      err instanceof AddressError
+        ? { condition: 'amqp:invalid-field', description: err.message, scope: 'message' }
+        : err instanceof ConditionError
+          ? { condition: err.condition, description: err.description, scope: 'message' }
+          : toAmqp10Error(err);
+    this.#settle(delivery, (d) => { d.reject({ condition: e.condition, description: e.description }); });
+    if (e.scope === 'connection') this.#host.fail(err);
+    else if (e.scope === 'link' && this.#target && !this.#closed) {
+      this.#closed = true;
+      this.#receiver.close({ condition: e.condition, description: e.description });
+    }
+  }
+
+  #settle(delivery: RheaDelivery, outcome: (d: RheaDelivery) => void): void {
+    this.#inFlight--;
+    // Pre-settled transfers (at most once) get no disposition (AMQP 1.0 2.6.12).
+    if (!delivery.remote_settled && !this.#receiver.is_closed()) outcome(delivery);
+    this.#replenish();
+  }
+
+  /** Top the client's credit up to `linkCredit` minus what is still in flight, once half is
+   * used: the unsettled messages of one link stay bounded. */
+  #replenish(): void {
+    if (this.#closed || this.#receiver.is_closed()) return;
+    const max = this.#host.options.linkCredit;
+    const outstanding = grantedCredit(this.#receiver) + this.#inFlight;
+    if (outstanding <= max / 2) this.#receiver.add_credit(max - outstanding);
+  }
+}
+
+/** The target must exist when the link attaches (RabbitMQ 4: amqp:not-found otherwise). */
+function checkTarget(host: LinkHost, target: TargetAddress): void {
+  const { vhost, vhostName, principal } = host;
+  if (target.kind === 'queue') {
+    if (target.declare) {
+      host.authz.check(principal, 'configure', { vhost: vhostName, kind: 'queue', name: target.queue });
+      vhost.declareQueue({ name: target.queue, durable: true }, { connectionId: host.connectionId });
+    } else if (!vhost.queueInfo(target.queue)) {
+      throw notFound(`no queue '${target.queue}' in vhost '${vhostName}'`);
+    }
+    host.authz.check(principal, 'write', { vhost: vhostName, kind: 'exchange', name: '', routingKey: target.queue });
+    return;
+  }
+  if (!vhost.exchangeExists(target.exchange)) {
+    throw notFound(`no exchange '${target.exchange}' in vhost '${vhostName}'`);
+  }
+  host.authz.check(principal, 'write', {
+    vhost: vhostName,
+    kind: 'exchange',
+    name: target.exchange,
+    routingKey: target.routingKey,
+  });
+}

@@ -1,0 +1,116 @@
+import type { HeaderValue, Message, MessageOrigin, MessageProperties } from '../../src/spi.js';
+import { bodyFromWire, type Amqp10Native, type TypedId, type WireMessage } from './amqp-message.js';
+import { replyToFromAmqp10 } from './address.js';
+
+/** Core header naming the AMQP 0-9-1 `type` property in AMQP 1.0 (anchors 2.9). */
+export const BASIC_TYPE_ANNOTATION = 'x-basic-type';
+/** Core header carrying an MQTT 5 Response Topic in AMQP form (anchors 2.7, 2.8). */
+export const REPLY_TOPIC_HEADER = 'x-reply-to-topic';
+/** 0-9-1 `type` of a message whose body is AMQP-encoded sections (anchors 2.9). */
+export const AMQP10_TYPE = 'amqp-1.0';
+
+/**
+ * An AMQP 1.0 message as the core's message (anchors 2.8, 2.9; docs/amqp10.md has the table):
+ * header -> persistent/priority/expiration, properties -> 0-9-1 properties,
+ * application-properties -> headers, `x-` message-annotations -> `x-` headers.
+ */
+export function messageFromWire(
+  wire: WireMessage,
+  exchange: string,
+  routingKey: string,
+  origin: MessageOrigin,
+): Message {
+  const headers: Record<string, HeaderValue> = {};
+  copyInto(headers, wire.application_properties, false);
+  copyInto(headers, wire.message_annotations, true);
+  const { [BASIC_TYPE_ANNOTATION]: basicType, ...rest } = headers;
+  const appHeaders: Record<string, HeaderValue> = rest;
+  const { body, kind } = bodyFromWire(wire.body);
+  const messageId = idFromWire(wire.message_id);
+  const correlationId = idFromWire(wire.correlation_id);
+  let replyTo: string | undefined;
+  if (wire.reply_to !== undefined) {
+    const mapped = replyToFromAmqp10(wire.reply_to);
+    replyTo = mapped.replyTo;
+    if (mapped.replyTopic !== undefined) appHeaders[REPLY_TOPIC_HEADER] = mapped.replyTopic;
+  }
+  const creation = millis(wire.creation_time);
+  const properties: MessageProperties = {
+    contentType: wire.content_type,
+    contentEncoding: wire.content_encoding,
+    persistent: wire.durable,
+    priority: wire.priority,
+    correlationId: correlationId?.text,
+    replyTo,
+    expiration: wire.ttl === undefined ? undefined : String(wire.ttl),
+    messageId: messageId?.text,
+    timestamp: creation === undefined ? undefined : Math.floor(creation / 1000),
+    type: typeof basicType === 'string' ? basicType : kind === 'encoded' ? AMQP10_TYPE : undefined,
+    userId: wire.user_id?.toString('utf8'),
+    appId: wire.group_id,
+  };
+  const native: Amqp10Native = {
+    amqp10: 1,
+    bodyKind: kind,
+    messageId: messageId?.typed,
+    correlationId: correlationId?.typed,
+    to: wire.to,
+    subject: wire.subject,
+    absoluteExpiryTime: millis(wire.absolute_expiry_time),
+    groupSequence: wire.group_sequence,
+    replyToGroupId: wire.reply_to_group_id,
+  };
+  return { exchange, routingKey, headers: appHeaders, properties: stripUndefined(properties), body, origin, native };
+}
+
+function copyInto(out: Record<string, HeaderValue>, map: Record<string, unknown> | undefined, annotations: boolean): void {
+  if (!map) return;
+  for (const [key, value] of Object.entries(map)) {
+    // Only `x-` annotations are the application's; the rest belong to the AMQP 1.0 layer.
+    if (annotations && !key.startsWith('x-')) continue;
+    const v = headerValue(value);
+    if (v !== undefined) out[key] = v;
+  }
+}
+
+/** rhea's decoded values as core header values; described or exotic values are dropped. */
+function headerValue(v: unknown): HeaderValue | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint' || Buffer.isBuffer(v) || v instanceof Date) return v;
+  if (Array.isArray(v)) {
+    const items = v.map(headerValue);
+    return items.every((i) => i !== undefined) ? (items) : undefined;
+  }
+  if (typeof v === 'object' && v.constructor === Object) {
+    const table: Record<string, HeaderValue> = {};
+    copyInto(table, v as Record<string, unknown>, false);
+    return table;
+  }
+  return undefined;
+}
+
+/** A message-id / correlation-id: strings pass; ulong and binary/uuid become text for the
+ * other protocols and keep their type for AMQP 1.0 consumers. */
+function idFromWire(id: unknown): { readonly text: string; readonly typed?: TypedId } | undefined {
+  if (typeof id === 'string') return { text: id };
+  if (typeof id === 'number') return { text: String(id), typed: ['ulong', id] };
+  if (Buffer.isBuffer(id)) {
+    const hex = id.toString('hex');
+    const text =
+      id.length === 16
+        ? `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+        : hex;
+    return { text, typed: ['binary', id.toString('base64')] };
+  }
+  return undefined;
+}
+
+function millis(t: number | Date | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  return t instanceof Date ? t.getTime() : t;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) Reflect.deleteProperty(o, k);
+  return o;
+}

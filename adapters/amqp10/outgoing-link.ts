@@ -1,0 +1,162 @@
+import type { Delivery as RheaDelivery, EventContext, Sender } from 'rhea';
+import type { Consumer, ConsumerSink, Delivery } from '../../src/spi.js';
+import { AddressError, parseSource, type SourceAddress } from './address.js';
+import { notFound, refuse } from './link-refusal.js';
+import type { LinkHost } from './link-host.js';
+import { messageToWire } from './message-out.js';
+import { markPresettled, outgoingRoom, unusedCredit } from './rhea-internals.js';
+
+/** AMQP 1.0 snd-settle-mode `settled`: the client asked for pre-settled (at-most-once) delivery. */
+const SND_SETTLED = 1;
+
+/**
+ * A link on which the gateway sends to a client (the client's receiver): one core consumer on
+ * the source queue, fed only within the link credit the client grants (AMQP 1.0 2.6.7).
+ */
+export class OutgoingLink implements ConsumerSink {
+  readonly #host: LinkHost;
+  readonly #sender: Sender;
+  readonly #consumer: Consumer;
+  /** The private queue of an `/exchanges/x/key` source, deleted with the link. */
+  readonly #privateQueue: string | undefined;
+  readonly #unsettled = new WeakMap<RheaDelivery, Delivery>();
+  /** Every `send()` so far; rhea's own count covers only transfers already written. */
+  #sent = 0;
+  #blocked = false;
+  #closed = false;
+
+  private constructor(host: LinkHost, sender: Sender, queue: string, privateQueue: string | undefined) {
+    this.#host = host;
+    this.#sender = sender;
+    this.#privateQueue = privateQueue;
+    const presettled = sender.snd_settle_mode === SND_SETTLED;
+    this.#consumer = host.vhost.consume(queue, this, {
+      noAck: presettled,
+      credit: 0,
+      connectionId: host.connectionId,
+    });
+    sender.on('sender_flow', () => { this.#onFlow(); });
+    sender.on('sender_draining', () => { this.#onDraining(); });
+    sender.on('sendable', () => { this.resume(); });
+    sender.on('accepted', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.ack(); }); });
+    sender.on('released', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(true); }); });
+    sender.on('rejected', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(false); }); });
+    // AMQP 1.0 3.4.5 modified: undeliverable-here -> not back to this queue (dead-letter or
+    // drop, as RabbitMQ does); otherwise delivery-failed -> requeue, counted as redelivery.
+    sender.on('modified', (ctx: EventContext) => {
+      const outcome = ctx.delivery?.remote_state as { undeliverable_here?: boolean } | undefined;
+      this.#settle(ctx, (d) => { d.nack(outcome?.undeliverable_here !== true); });
+    });
+    // Settled with no outcome: nothing says it was processed, so it goes back to the queue.
+    sender.on('settled', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(true); }); });
+  }
+
+  /** Resolve the source and start consuming, or refuse the attach (AMQP 1.0 2.6.3: attach with
+   * a null source, then detach with the error). */
+  static open(host: LinkHost, sender: Sender): OutgoingLink | undefined {
+    const address = (sender.source as { address?: unknown } | undefined)?.address;
+    try {
+      if (typeof address !== 'string') throw new AddressError('a source address is required');
+      const source = parseSource(address);
+      const { queue, privateQueue } = resolveSource(host, source);
+      sender.set_source({ address });
+      if (sender.snd_settle_mode === SND_SETTLED) markPresettled(sender, SND_SETTLED);
+      return new OutgoingLink(host, sender, queue, privateQueue);
+    } catch (err) {
+      refuse(host, sender, err);
+      return undefined;
+    }
+  }
+
+  deliver(delivery: Delivery): boolean {
+    if (this.#closed) {
+      delivery.nack(true);
+      return false;
+    }
+    const sent = this.#sender.send(messageToWire(delivery.message, delivery.deliveryCount) as never);
+    this.#sent++;
+    this.#host.metrics.messagesOut('amqp10');
+    if (!sent.settled) this.#unsettled.set(sent, delivery);
+    if (this.#host.writeBlocked || outgoingRoom(this.#sender.session) === 0) {
+      this.#blocked = true;
+      return false;
+    }
+    return true;
+  }
+
+  cancelled(reason: string): void {
+    this.close({ condition: 'amqp:resource-deleted', description: reason });
+  }
+
+  /** The socket drained or the session buffer has room again. */
+  resume(): void {
+    if (!this.#blocked || this.#closed || this.#host.writeBlocked || outgoingRoom(this.#sender.session) === 0) return;
+    this.#blocked = false;
+    this.#consumer.resume();
+  }
+
+  /** Detach with an error, or just clean up after the client detached (error undefined). */
+  close(error?: { condition: string; description: string }): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#consumer.cancel(true);
+    if (this.#privateQueue !== undefined) {
+      try {
+        this.#host.vhost.deleteQueue(this.#privateQueue);
+      } catch {
+        // Already gone with its last consumer (auto-delete).
+      }
+    }
+    if (error && !this.#sender.is_closed()) this.#sender.close(error);
+  }
+
+  /** Flow from the client (AMQP 1.0 2.7.4): the core consumer's credit follows the link's. */
+  #onFlow(): void {
+    if (this.#closed) return;
+    this.#consumer.setCredit(unusedCredit(this.#sender, this.#sent));
+  }
+
+  /** drain=true: send what is ready within the credit, then give the rest back (2.6.7). */
+  #onDraining(): void {
+    if (this.#closed) return;
+    this.#consumer.drain();
+    this.#sender.set_drained(true);
+  }
+
+  #settle(ctx: EventContext, apply: (d: Delivery) => void): void {
+    const rheaDelivery = ctx.delivery;
+    if (!rheaDelivery) return;
+    const delivery = this.#unsettled.get(rheaDelivery);
+    if (!delivery) return;
+    this.#unsettled.delete(rheaDelivery);
+    apply(delivery);
+    // Receiver settle mode `second`: the client waits for us to settle (AMQP 1.0 2.6.12).
+    if (!rheaDelivery.remote_settled) rheaDelivery.update(true);
+  }
+}
+
+function resolveSource(host: LinkHost, source: SourceAddress): { queue: string; privateQueue: string | undefined } {
+  const { vhost, principal, vhostName, connectionId } = host;
+  if (source.kind === 'queue') {
+    if (source.declare) {
+      host.authz.check(principal, 'configure', { vhost: vhostName, kind: 'queue', name: source.queue });
+      vhost.declareQueue({ name: source.queue, durable: true }, { connectionId });
+    } else if (!vhost.queueInfo(source.queue)) {
+      throw notFound(`no queue '${source.queue}' in vhost '${vhostName}'`);
+    }
+    host.authz.check(principal, 'read', { vhost: vhostName, kind: 'queue', name: source.queue });
+    return { queue: source.queue, privateQueue: undefined };
+  }
+  if (!vhost.exchangeExists(source.exchange)) {
+    throw notFound(`no exchange '${source.exchange}' in vhost '${vhostName}'`);
+  }
+  host.authz.check(principal, 'read', {
+    vhost: vhostName,
+    kind: 'exchange',
+    name: source.exchange,
+    routingKey: source.bindingKey,
+  });
+  const { name } = vhost.declareQueue({ name: '', exclusiveOwner: connectionId, autoDelete: true }, { connectionId });
+  vhost.bindQueue(name, source.exchange, source.bindingKey);
+  return { queue: name, privateQueue: name };
+}

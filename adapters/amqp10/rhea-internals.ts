@@ -1,0 +1,99 @@
+/**
+ * The few rhea 3.0 members we use that its typings leave out. Each is stable public-by-use API
+ * of rhea's server side (container.js `listen` calls `accept`; link credit and delivery counts
+ * are what `sendable()` reads). Kept in this one file so a rhea upgrade is checked in one place.
+ */
+import rhea from 'rhea';
+import type { Connection, Container, Receiver, Sender, Session } from 'rhea';
+
+/** What rhea needs from a socket (container.js `listen` hands it a net.Socket). */
+export interface RheaSocket {
+  on(event: 'data' | 'error' | 'end', listener: (...args: unknown[]) => void): unknown;
+  write(buf: Buffer): unknown;
+  end(): void;
+  destroy(): void;
+}
+
+interface ServerConnection extends Connection {
+  /** Server side of container.js `listen`: adopt an accepted socket. */
+  accept(socket: RheaSocket): Connection;
+}
+
+/** `new Connection(options, container).accept(socket)`, as container.js `listen` does. */
+export function acceptConnection(connection: Connection, socket: RheaSocket): void {
+  (connection as ServerConnection).accept(socket);
+}
+
+interface SenderState {
+  /** Credit left after what was transmitted. */
+  credit: number;
+  /** Deliveries transmitted so far (AMQP 1.0 2.6.7 delivery-count). */
+  delivery_count: number;
+}
+
+/** Credit the client granted that is not yet used by deliveries we handed to rhea
+ * (`sent` counts every `send()`; rhea counts only what it has put on the wire). */
+export function unusedCredit(sender: Sender, sent: number): number {
+  const s = sender as unknown as SenderState;
+  return Math.max(0, s.credit - (sent - s.delivery_count));
+}
+
+interface SessionState {
+  readonly outgoing: { available(): number };
+  readonly remote: { readonly channel?: number };
+}
+
+/** Free slots in the session's outgoing (unsettled) delivery buffer: rhea throws when it is full. */
+export function outgoingRoom(session: Session): number {
+  return (session as unknown as SessionState).outgoing.available();
+}
+
+/** The channel the client began this session on (frames name sessions by it). */
+export function remoteChannel(session: Session): number | undefined {
+  return (session as unknown as SessionState).remote.channel;
+}
+
+interface TypedValue {
+  readonly descriptor?: { readonly value: unknown };
+  readonly value: unknown;
+}
+interface Writer {
+  write(typed: unknown): void;
+  toBuffer(): Buffer;
+}
+interface Reader {
+  read(): TypedValue;
+  remaining(): number;
+}
+interface TypesCodec {
+  Writer: new () => Writer;
+  Reader: new (buf: Buffer) => Reader;
+  unwrap(typed: unknown, leaveDescribed?: boolean): unknown;
+  wrap(value: unknown): unknown;
+  wrap_ulong(value: number): unknown;
+  described(descriptor: unknown, value: unknown): unknown;
+}
+
+/** rhea's AMQP type codec (lib/types.js). */
+export const codec = rhea.types as unknown as TypesCodec;
+
+/** Our attach echoes the client's snd-settle-mode (AMQP 1.0 2.7.3); rhea reads only its
+ * link options for it, which a peer-initiated link does not have. */
+export function markPresettled(sender: Sender, mode: number): void {
+  (sender as unknown as { local: { attach: { snd_settle_mode: number } } }).local.attach.snd_settle_mode = mode;
+}
+
+interface LinkState {
+  credit: number;
+}
+
+/** Credit we have granted on a receiving link that the client has not used yet. */
+export function grantedCredit(receiver: Receiver): number {
+  return (receiver as unknown as LinkState).credit;
+}
+
+/** Install SASL server mechanisms on a container (rhea keeps them in `sasl_server_mechanisms`,
+ * a name -> factory map its SASL layer reads when a connection is accepted). */
+export function setSaslMechanisms(container: Container, mechanisms: Record<string, () => unknown>): void {
+  Object.assign((container as unknown as { sasl_server_mechanisms: object }).sasl_server_mechanisms, mechanisms);
+}
