@@ -1,0 +1,136 @@
+/**
+ * aedes's policy hooks, routed to the gateway's authenticator and authorizer. Permission checks
+ * sit where RabbitMQ makes them: `write` on the exchange for PUBLISH, `read` for SUBSCRIBE, both
+ * with the topic in AMQP form as the routing key (RabbitMQ topic permissions).
+ */
+import type { AedesOptions, Client } from 'aedes';
+import {
+  BrokerError,
+  type Authenticator,
+  type Authorizer,
+  type Logger,
+  type Principal,
+  type Resource,
+} from '../../src/spi.js';
+import type { ConnectionState } from './connection-state.js';
+import { CONNACK, connackError, toConnackError } from './error-map.js';
+import { INVALID_FILTER } from './packet-guards.js';
+import { parseShared, SHARE_PREFIX, type SharedSubscriptions } from './shared-subscriptions.js';
+import { filterToPattern, topicToRoutingKey } from './topic-map.js';
+
+const SYS_PREFIX = '$SYS/';
+
+export interface HookDeps {
+  readonly authn: Authenticator;
+  readonly authz: Authorizer;
+  readonly vhost: string;
+  readonly exchange: string;
+  /** Credentials for a CONNECT without username; undefined refuses it. */
+  readonly anonymous: { readonly username: string; readonly password: string } | undefined;
+  readonly shared: SharedSubscriptions;
+  readonly log: Logger;
+  readonly stateOf: (client: Client) => ConnectionState | undefined;
+}
+
+type Hooks = Required<
+  Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>
+>;
+
+export function aedesHooks(deps: HookDeps): Hooks {
+  const resource = (routingKey: string): Resource => ({
+    vhost: deps.vhost,
+    kind: 'exchange',
+    name: deps.exchange,
+    routingKey,
+  });
+
+  const principalOf = (client: Client): Principal => {
+    const principal = deps.stateOf(client)?.principal;
+    if (!principal) throw new BrokerError('GW_ERR_ACCESS_REFUSED', 'not authenticated');
+    return principal;
+  };
+
+  return {
+    preConnect(client, packet, callback) {
+      const state = deps.stateOf(client);
+      // [MQTT-3.1.3-8] an empty id needs a clean session; MQTT 3.1 needs 1-23 characters.
+      if (state && !packet.clientId && (!packet.clean || packet.protocolVersion === 3)) {
+        state.rejectClientId = true;
+      }
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, done) {
+      const state = deps.stateOf(client);
+      if (!state) {
+        done(connackError(CONNACK.serverUnavailable, 'connection already closed'), null);
+        return;
+      }
+      if (state.rejectClientId) {
+        done(connackError(CONNACK.identifierRejected, 'empty client id'), null);
+        return;
+      }
+      const creds =
+        username === undefined
+          ? deps.anonymous
+          : { username, password: password?.toString('utf8') };
+      if (!creds) {
+        done(connackError(CONNACK.notAuthorized, 'anonymous connections are not allowed'), null);
+        return;
+      }
+      deps.authn.authenticate(creds, state.info).then(
+        (principal) => {
+          if (principal.vhosts && !principal.vhosts.includes(deps.vhost)) {
+            done(connackError(CONNACK.notAuthorized, `no access to vhost '${deps.vhost}'`), null);
+            return;
+          }
+          state.principal = principal;
+          done(null, true);
+        },
+        (err: unknown) => {
+          done(toConnackError(err), null);
+        },
+      );
+    },
+
+    authorizePublish(client, packet, callback) {
+      if (packet.topic.startsWith(SYS_PREFIX)) {
+        callback(new Error(`${SYS_PREFIX} topics are reserved`));
+        return;
+      }
+      // aedes republishes stored wills of vanished brokers without a client.
+      if (!client) {
+        callback(null);
+        return;
+      }
+      try {
+        deps.authz.check(principalOf(client), 'write', resource(topicToRoutingKey(packet.topic)));
+        callback(null);
+      } catch (err) {
+        // MQTT 3.1.1 has no negative PUBACK: the connection closes (RabbitMQ does the same).
+        callback(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+
+    authorizeSubscribe(client, sub, callback) {
+      if (sub.topic.startsWith(INVALID_FILTER)) {
+        callback(null, null);
+        return;
+      }
+      try {
+        if (sub.topic.startsWith(SYS_PREFIX)) {
+          callback(null, sub);
+          return;
+        }
+        const shared = sub.topic.startsWith(SHARE_PREFIX) ? parseShared(sub.topic) : undefined;
+        const pattern = shared ? shared.pattern : filterToPattern(sub.topic);
+        deps.authz.check(principalOf(client), 'read', resource(pattern));
+        if (shared) deps.shared.prepare(shared);
+        callback(null, sub);
+      } catch (err) {
+        deps.log.debug({ err, filter: sub.topic }, 'subscription refused');
+        callback(null, null);
+      }
+    },
+  };
+}

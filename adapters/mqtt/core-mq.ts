@@ -1,0 +1,199 @@
+/**
+ * The mqemitter-shaped object aedes publishes and subscribes through (its `mq` option), backed
+ * by the core:
+ * - `emit`: an MQTT PUBLISH (or will) goes to the core exchange (`amq.topic`), routing key in
+ *   AMQP form; aedes gets its callback (and so the client its PUBREC, or the will its removal)
+ *   once every queue has the message and, when the store is involved, it is committed.
+ * - `on` / `removeListener`: a client's filter becomes a binding of this node's core queue
+ *   (reference-counted per pattern) plus an entry in the dispatcher's index; a `$share/` filter
+ *   becomes a consumer of the group's queue.
+ * - The node queue is non-durable, exclusive to the node and consumed without acks: the
+ *   storage-free path (RabbitMQ's qos0 pseudo queue). QoS 1/2 state for sessions that outlive
+ *   the connection is kept by aedes's persistence, as in a plain aedes broker.
+ * `$SYS/` topics stay inside aedes (a local mqemitter).
+ */
+import mqemitter from 'mqemitter';
+import type { Message, MessageOrigin, VhostApi } from '../../src/spi.js';
+import type { ClientInternals, DeliverablePacket } from './aedes-internals.js';
+import type { Dispatcher } from './dispatcher.js';
+import { deliveryQos, mqttNativeOf, toCoreMessage, type PublishLike } from './message-map.js';
+import { parseShared, SHARE_PREFIX, type SharedSubscriptions } from './shared-subscriptions.js';
+import { filterToPattern, routingKeyToTopic } from './topic-map.js';
+
+const SYS_PREFIX = '$SYS/';
+
+type Listener = (packet: mqemitter.Message, cb: () => void) => void;
+type Done = (err?: Error) => void;
+
+export interface Subscriber {
+  readonly client: ClientInternals;
+  readonly connectionId: string;
+}
+
+export interface CoreMqOptions {
+  readonly vhost: VhostApi;
+  readonly exchange: string;
+  /** The aedes broker id: packets it numbered are recognised when they come back. */
+  readonly brokerId: string;
+  readonly dispatcher: Dispatcher;
+  readonly shared: SharedSubscriptions;
+  /** The client that owns a listener aedes registers (it has just stored it in the client's
+   * `subscriptions`). */
+  readonly findSubscriber: (topic: string, listener: unknown) => Subscriber | undefined;
+  readonly origin: (clientId: string | undefined) => MessageOrigin;
+  /** Stores a QoS 1/2 message from another protocol for the offline sessions it matches (aedes
+   * does this itself for MQTT publishes before calling `emit`). */
+  readonly enqueueOffline: (packet: DeliverablePacket) => Promise<void>;
+  readonly onError: (err: unknown) => void;
+}
+
+export class CoreMq {
+  readonly #opts: CoreMqOptions;
+  readonly #local = mqemitter({ matchEmptyLevels: true });
+  readonly #patternRefs = new Map<string, number>();
+  #queue = '';
+  /** Messages from other protocols that wait for `enqueueOffline`; later ones queue behind
+   * them so per-topic order holds. */
+  #pending: Promise<void> = Promise.resolve();
+  #pendingCount = 0;
+  #counter = 0;
+
+  constructor(opts: CoreMqOptions) {
+    this.#opts = opts;
+  }
+
+  /** Declares this node's queue and starts consuming it. */
+  attach(queue: string, connectionId: string): void {
+    const { vhost } = this.#opts;
+    vhost.declareQueue({ name: queue, exclusiveOwner: connectionId }, { connectionId });
+    vhost.consume(
+      queue,
+      {
+        deliver: (d) => {
+          this.#fromCore(d.message);
+          return true;
+        },
+        cancelled: (reason) => {
+          this.#opts.onError(new Error(`MQTT node queue cancelled: ${reason}`));
+        },
+      },
+      { noAck: true, exclusive: true, connectionId },
+    );
+    this.#queue = queue;
+  }
+
+  on(topic: string, listener: Listener, done?: () => void): this {
+    try {
+      this.#on(topic, listener);
+    } catch (err) {
+      this.#opts.onError(err);
+    }
+    if (done) setImmediate(done);
+    return this;
+  }
+
+  removeListener(topic: string, listener: Listener, done?: () => void): this {
+    try {
+      this.#off(topic, listener);
+    } catch (err) {
+      this.#opts.onError(err);
+    }
+    if (done) setImmediate(done);
+    return this;
+  }
+
+  emit(packet: mqemitter.Message, done: Done = () => undefined): this {
+    if (packet.topic.startsWith(SYS_PREFIX)) {
+      this.#local.emit(packet, done);
+      return this;
+    }
+    const p = packet as unknown as PublishLike & { clientId?: string };
+    let committed: Promise<void> | undefined;
+    try {
+      const message = toCoreMessage(p, this.#opts.exchange, this.#opts.origin(p.clientId));
+      committed = this.#opts.vhost.publish(message).committed;
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+      return this;
+    }
+    if (committed)
+      committed.then(() => {
+        done();
+      }, done);
+    else done();
+    return this;
+  }
+
+  close(done: () => void): void {
+    this.#local.close(done);
+  }
+
+  #on(topic: string, listener: Listener): void {
+    if (topic.startsWith(SYS_PREFIX)) {
+      this.#local.on(topic, listener);
+      return;
+    }
+    const owner = this.#opts.findSubscriber(topic, listener);
+    if (!owner) throw new Error(`no MQTT client owns the subscription '${topic}'`);
+    const shared = topic.startsWith(SHARE_PREFIX) ? parseShared(topic) : undefined;
+    if (shared) {
+      this.#opts.shared.attach(owner.client, shared, listener, owner.connectionId);
+      return;
+    }
+    this.#opts.dispatcher.add(owner.client, topic, listener);
+    const pattern = filterToPattern(topic);
+    const refs = this.#patternRefs.get(pattern) ?? 0;
+    if (refs === 0) this.#opts.vhost.bindQueue(this.#queue, this.#opts.exchange, pattern);
+    this.#patternRefs.set(pattern, refs + 1);
+  }
+
+  #off(topic: string, listener: Listener): void {
+    if (topic.startsWith(SYS_PREFIX)) {
+      this.#local.removeListener(topic, listener);
+      return;
+    }
+    if (this.#opts.shared.detach(listener)) return;
+    if (!this.#opts.dispatcher.remove(topic, listener)) return;
+    const pattern = filterToPattern(topic);
+    const refs = (this.#patternRefs.get(pattern) ?? 1) - 1;
+    if (refs > 0) {
+      this.#patternRefs.set(pattern, refs);
+      return;
+    }
+    this.#patternRefs.delete(pattern);
+    this.#opts.vhost.unbindQueue(this.#queue, this.#opts.exchange, pattern);
+  }
+
+  #fromCore(message: Message): void {
+    const topic = routingKeyToTopic(message.routingKey);
+    if (topic === undefined) return;
+    const qos = deliveryQos(message);
+    const native = mqttNativeOf(message);
+    if (native?.brokerId === this.#opts.brokerId) {
+      const { brokerId, brokerCounter } = native;
+      this.#opts.dispatcher.dispatch(packetOf(topic, message.body, brokerId, brokerCounter), qos);
+      return;
+    }
+    const packet = packetOf(topic, message.body, `${this.#opts.brokerId}:core`, ++this.#counter);
+    if (qos === 0 && this.#pendingCount === 0) {
+      this.#opts.dispatcher.dispatch(packet, 0);
+      return;
+    }
+    this.#pendingCount++;
+    const stored = qos > 0 ? this.#opts.enqueueOffline({ ...packet, qos }) : Promise.resolve();
+    this.#pending = Promise.all([this.#pending, stored])
+      .then(() => {
+        this.#opts.dispatcher.dispatch(packet, qos);
+      }, this.#opts.onError)
+      .finally(() => this.#pendingCount--);
+  }
+}
+
+function packetOf(
+  topic: string,
+  payload: Buffer,
+  brokerId: string,
+  brokerCounter: number,
+): Omit<DeliverablePacket, 'qos'> {
+  return { cmd: 'publish', topic, payload, retain: false, dup: false, brokerId, brokerCounter };
+}

@@ -1,0 +1,131 @@
+/**
+ * Delivers messages arriving from the core to the MQTT clients of this node.
+ *
+ * The node has one core queue (see core-mq.ts) bound with the union of its clients' filters;
+ * this index decides which clients get each message. A client gets a message once, at
+ * min(published QoS, highest QoS among its matching subscriptions) (MQTT 3.1.1 3.3.5: overlapping
+ * subscriptions), unlike aedes's own per-subscription listeners, which deliver at the QoS of
+ * whichever listener ran first.
+ */
+import mqttPacket from 'mqtt-packet';
+import type { DeliverablePacket, ClientInternals } from './aedes-internals.js';
+import { FilterIndex } from './filter-index.js';
+import type { Qos } from './message-map.js';
+
+interface SubEntry {
+  readonly client: ClientInternals;
+  readonly filter: string;
+}
+
+export interface DispatcherOptions {
+  /** QoS 0 messages are dropped for a client with more than this many bytes unsent. */
+  readonly qos0BufferLimit: number;
+  /** Counts messages handed to clients. */
+  readonly onDelivered: (n: number) => void;
+  /** Records the packet id of a QoS 1/2 delivery in the offline copy of a session that
+   * outlives the connection (aedes-persistence `outgoingUpdate`). */
+  readonly outgoingUpdate: (client: ClientInternals, packet: DeliverablePacket) => Promise<void>;
+}
+
+const noop = (): void => undefined;
+
+export class Dispatcher {
+  readonly #index = new FilterIndex<SubEntry>();
+  /** aedes identifies a subscription by its listener function. */
+  readonly #byListener = new Map<unknown, SubEntry>();
+  readonly #opts: DispatcherOptions;
+  #qos0Dropped = 0;
+
+  constructor(opts: DispatcherOptions) {
+    this.#opts = opts;
+  }
+
+  get qos0Dropped(): number {
+    return this.#qos0Dropped;
+  }
+
+  add(client: ClientInternals, filter: string, listener: unknown): void {
+    const entry: SubEntry = { client, filter };
+    this.#byListener.set(listener, entry);
+    this.#index.add(filter, entry);
+  }
+
+  /** Returns false when the listener was not registered here. */
+  remove(filter: string, listener: unknown): boolean {
+    const entry = this.#byListener.get(listener);
+    if (!entry) return false;
+    this.#byListener.delete(listener);
+    this.#index.remove(filter, entry);
+    return true;
+  }
+
+  dispatch(packet: Omit<DeliverablePacket, 'qos'>, qos: Qos): void {
+    const best = new Map<ClientInternals, number>();
+    this.#index.match(packet.topic, (e) => {
+      const granted = e.client.subscriptions[e.filter]?.qos ?? 0;
+      const prev = best.get(e.client);
+      if (prev === undefined || granted > prev) best.set(e.client, granted);
+    });
+    for (const [client, granted] of best)
+      this.deliver(client, packet, Math.min(qos, granted) as Qos);
+    this.#opts.onDelivered(best.size);
+  }
+
+  /** Hands one packet to one client at the given QoS. */
+  deliver(
+    client: ClientInternals,
+    packet: Omit<DeliverablePacket, 'qos'>,
+    qos: Qos,
+    done: () => void = noop,
+  ): void {
+    // Our dispatch already delivers once per client; aedes's duplicate filter assumes packets
+    // arrive in counter order, which the core does not promise across publishers.
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
+    delete client.duplicates[packet.brokerId];
+    if (qos === 0) {
+      if (client.conn.writableLength > this.#opts.qos0BufferLimit) {
+        this.#qos0Dropped++;
+        done();
+        return;
+      }
+      client.deliver0({ ...packet, qos }, done);
+    } else {
+      this.#deliverQos(client, { ...packet, qos, messageId: nextPacketId(client) }, done);
+    }
+  }
+
+  /** aedes's `deliverQoS` minus its downgrade to an exact-topic subscription's QoS. */
+  #deliverQos(client: ClientInternals, packet: DeliverablePacket, done: () => void): void {
+    const fail = (err: Error): void => {
+      client.emit('error', err);
+      done();
+    };
+    const write = (): void => {
+      if (!client.connected && !client.connecting) {
+        done();
+        return;
+      }
+      try {
+        if (!mqttPacket.writeToStream(packet, client.conn) && !client.errored) {
+          client.waitForDrain(() => {
+            done();
+          });
+          return;
+        }
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      setImmediate(done);
+    };
+    if (client.clean) write();
+    else this.#opts.outgoingUpdate(client, packet).then(write, fail);
+  }
+}
+
+/** Packet ids run 1..65535 and wrap [MQTT-2.3.1-1]. */
+function nextPacketId(client: ClientInternals): number {
+  const id = client._nextId;
+  client._nextId = id >= 65535 ? 1 : id + 1;
+  return id;
+}

@@ -1,0 +1,261 @@
+/**
+ * The MQTT 3.1 / 3.1.1 adapter: aedes speaks the protocol (CONNECT, keep-alive, takeover, QoS
+ * handshakes, retained messages, wills, sessions); the core carries every message through the
+ * shared topic space (core-mq.ts). TCP and WebSocket connections go through the same
+ * `handle(stream)`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import memoryPersistence from 'aedes-persistence';
+import { createWebSocketStream } from 'ws';
+import {
+  connectionInfo,
+  listenTcp,
+  listenWs,
+  type Adapter,
+  type AdapterContext,
+  type ConnectionInfo,
+  type ConnectionSummary,
+  type Listener,
+  type ListenAddress,
+  type MessageOrigin,
+} from '../../src/spi.js';
+import { aedesHooks } from './aedes-hooks.js';
+import { internals, type ClientInternals, type DeliverablePacket } from './aedes-internals.js';
+import type { ConnectionState } from './connection-state.js';
+import { CoreMq, type Subscriber } from './core-mq.js';
+import { Dispatcher } from './dispatcher.js';
+import type { MqttOptions } from './options.js';
+import { guardParser } from './packet-guards.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
+
+/** The promise-returning side of aedes-persistence that the adapter calls itself. */
+interface OfflineStore {
+  outgoingUpdate(client: Client, packet: DeliverablePacket): Promise<void>;
+  subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string }[]>;
+  outgoingEnqueue(sub: { clientId: string }, packet: DeliverablePacket): Promise<void>;
+  outgoingEnqueueCombi(subs: { clientId: string }[], packet: DeliverablePacket): Promise<void>;
+}
+
+/** WebSocket subprotocols: MQTT 3.1.1 clients offer `mqtt`, MQTT 3.1 ones `mqttv3.1`. */
+const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
+/** Room for the WebSocket frame around the largest MQTT packet (fixed header). */
+const WS_FRAME_OVERHEAD = 16;
+
+export class MqttAdapter implements Adapter<MqttOptions> {
+  readonly protocol = 'mqtt' as const;
+  #aedes: Aedes | undefined;
+  readonly #listeners: Listener[] = [];
+  /** Live connections, for management and for finding a subscription's owner. */
+  readonly #live = new Map<ClientInternals, ConnectionState>();
+  /** Kept after the socket closes: a will is authorised after that. */
+  readonly #states = new WeakMap<Client, ConnectionState>();
+  readonly #byClientId = new Map<string, ConnectionState>();
+  #ctx: AdapterContext<MqttOptions> | undefined;
+  #nodeConnectionId = '';
+
+  async start(ctx: AdapterContext<MqttOptions>): Promise<readonly ListenAddress[]> {
+    this.#ctx = ctx;
+    const cfg = ctx.config;
+    const vhost = ctx.broker.vhost(cfg.vhost);
+    this.#nodeConnectionId = ctx.nextConnectionId('mqtt');
+    const brokerId = randomUUID();
+    // Its typings declare an ES default export; the package is CommonJS whose module.exports
+    // is the factory (aedes imports it the same way).
+    const persistence = (memoryPersistence as unknown as () => object)();
+    const offline = persistence as unknown as OfflineStore;
+    const dispatcher = new Dispatcher({
+      qos0BufferLimit: cfg.qos0BufferLimit,
+      outgoingUpdate: (client, packet) => offline.outgoingUpdate(client, packet),
+      onDelivered: (n) => {
+        ctx.metrics.messagesOut('mqtt', n);
+      },
+    });
+    let sharedCounter = 0;
+    const shared = new SharedSubscriptions({
+      vhost,
+      exchange: cfg.exchange,
+      prefetch: cfg.inflightWindow,
+      expiryMs: cfg.sharedQueueExpiryMs,
+      deliver: (client, topic, payload, qos, done) => {
+        const packet = {
+          cmd: 'publish',
+          topic,
+          payload,
+          retain: false,
+          dup: false,
+          brokerId: `${brokerId}:shared`,
+          brokerCounter: ++sharedCounter,
+        } as const;
+        if (qos === 0 || client.clean) {
+          dispatcher.deliver(client, packet, qos, done);
+          return;
+        }
+        // A session that outlives the connection keeps the message until it is acknowledged.
+        offline.outgoingEnqueue({ clientId: client.id }, { ...packet, qos }).then(
+          () => {
+            dispatcher.deliver(client, packet, qos, done);
+          },
+          (err: unknown) => {
+            ctx.log.error({ err }, 'could not store a shared-subscription message');
+            done();
+          },
+        );
+      },
+    });
+    const mq = new CoreMq({
+      vhost,
+      exchange: cfg.exchange,
+      brokerId,
+      dispatcher,
+      shared,
+      findSubscriber: (topic, listener) => this.#findSubscriber(topic, listener),
+      origin: (clientId) => this.#origin(clientId),
+      enqueueOffline: async (packet) => {
+        const subs = await offline.subscriptionsByTopic(packet.topic);
+        // [MQTT-4.7.2-1] sessions subscribed with a leading wildcard do not get '$' topics.
+        const matching = packet.topic.startsWith('$')
+          ? subs.filter((s) => !/^[+#]/.test(s.topic))
+          : subs;
+        if (matching.length > 0) await offline.outgoingEnqueueCombi(matching, packet);
+      },
+      onError: (err) => {
+        ctx.log.error({ err }, 'MQTT core bridge error');
+      },
+    });
+    const aedes = await Aedes.createBroker({
+      id: brokerId,
+      mq,
+      persistence,
+      connectTimeout: cfg.connectTimeoutMs,
+      drainTimeout: cfg.drainTimeoutMs,
+      queueLimit: cfg.queueLimit,
+      maxClientsIdLength: cfg.maxClientIdLength,
+      maxTopicLevels: cfg.maxTopicLevels,
+      ...aedesHooks({
+        authn: ctx.authn,
+        authz: ctx.authz,
+        vhost: cfg.vhost,
+        exchange: cfg.exchange,
+        anonymous: cfg.allowAnonymous
+          ? { username: cfg.defaultUser, password: cfg.defaultPassword }
+          : undefined,
+        shared,
+        log: ctx.log,
+        stateOf: (client) => this.#states.get(client),
+      }),
+    });
+    this.#aedes = aedes;
+    mq.attach(`mqtt-node-${brokerId}`, this.#nodeConnectionId);
+    aedes.on('clientReady', (client) => {
+      const state = this.#states.get(client);
+      if (state) this.#byClientId.set(client.id, state);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      if (this.#byClientId.get(client.id)?.client === client) this.#byClientId.delete(client.id);
+    });
+    aedes.on('clientError', (client, err) => {
+      ctx.log.debug({ clientId: client.id, err: err.message }, 'MQTT client error');
+    });
+    aedes.on('connectionError', (_client, err) => {
+      ctx.log.debug({ err: err.message }, 'MQTT connection error');
+    });
+    return this.#listen(cfg);
+  }
+
+  handle(stream: Duplex, info: ConnectionInfo): void {
+    const aedes = this.#aedes;
+    const ctx = this.#ctx;
+    if (!aedes || !ctx) {
+      stream.destroy();
+      return;
+    }
+    const client = internals(aedes.handle(stream));
+    const state: ConnectionState = { info, client, principal: undefined, rejectClientId: false };
+    this.#states.set(client, state);
+    this.#live.set(client, state);
+    guardParser(client, ctx.config.maxPacketSize);
+    ctx.metrics.connectionOpened('mqtt');
+    stream.once('close', () => {
+      this.#live.delete(client);
+      ctx.metrics.connectionClosed('mqtt');
+    });
+  }
+
+  async stop(_opts: { readonly graceful: boolean }): Promise<void> {
+    await Promise.all(this.#listeners.splice(0).map((l) => l.close()));
+    const aedes = this.#aedes;
+    this.#aedes = undefined;
+    if (aedes)
+      await new Promise<void>((resolve) => {
+        aedes.close(() => {
+          resolve();
+        });
+      });
+    this.#ctx?.broker.vhost(this.#ctx.config.vhost).releaseConnection(this.#nodeConnectionId);
+  }
+
+  *connections(): Iterable<ConnectionSummary> {
+    const vhost = this.#ctx?.config.vhost;
+    for (const { info, principal } of this.#live.values()) {
+      yield {
+        id: info.id,
+        protocol: 'mqtt',
+        remoteAddress: info.remoteAddress,
+        user: principal?.username,
+        vhost,
+      };
+    }
+  }
+
+  async #listen(cfg: MqttOptions): Promise<ListenAddress[]> {
+    const addresses: ListenAddress[] = [];
+    const nextId = (): string => this.#ctx?.nextConnectionId('mqtt') ?? randomUUID();
+    if (cfg.tcp.enabled) {
+      const l = await listenTcp({ host: cfg.tcp.host, port: cfg.tcp.port }, (socket) => {
+        this.handle(socket, connectionInfo(nextId(), 'mqtt', 'tcp', socket));
+      });
+      this.#listeners.push(l);
+      addresses.push({ protocol: 'mqtt', transport: 'tcp', host: l.host, port: l.port });
+    }
+    if (cfg.ws.enabled) {
+      const l = await listenWs(
+        {
+          host: cfg.ws.host,
+          port: cfg.ws.port,
+          path: cfg.ws.path,
+          protocols: WS_PROTOCOLS,
+          maxPayload: cfg.maxPacketSize + WS_FRAME_OVERHEAD,
+        },
+        (ws, req) => {
+          const stream = createWebSocketStream(ws);
+          this.handle(stream, connectionInfo(nextId(), 'mqtt', 'ws', req.socket));
+        },
+      );
+      this.#listeners.push(l);
+      addresses.push({
+        protocol: 'mqtt',
+        transport: 'ws',
+        host: l.host,
+        port: l.port,
+        path: cfg.ws.path,
+      });
+    }
+    return addresses;
+  }
+
+  #findSubscriber(topic: string, listener: unknown): Subscriber | undefined {
+    for (const state of this.#live.values()) {
+      if (state.client.subscriptions[topic]?.func === listener) {
+        return { client: state.client, connectionId: state.info.id };
+      }
+    }
+    return undefined;
+  }
+
+  #origin(clientId: string | undefined): MessageOrigin {
+    const state = clientId === undefined ? undefined : this.#byClientId.get(clientId);
+    return { protocol: 'mqtt', connectionId: state?.info.id ?? this.#nodeConnectionId, clientId };
+  }
+}

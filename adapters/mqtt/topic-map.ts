@@ -1,0 +1,58 @@
+/**
+ * Lossless translation between MQTT topics and AMQP routing keys in the shared topic space.
+ *
+ * RabbitMQ maps `/` <-> `.` and `+` <-> `*` without escaping, so an MQTT level `v1.2` becomes two
+ * AMQP words and comes back as `v1/2`. We percent-escape instead:
+ * - MQTT level -> AMQP word: `%` -> `%25`, `.` -> `%2E`, `*` -> `%2A` (a literal `*` would be a
+ *   wildcard in a binding), and the MQTT-side escape `%2F` -> `/`.
+ * - AMQP word -> MQTT level: `%25`, `%2E`, `%2A` decode, and `/` -> `%2F`.
+ * Every MQTT topic survives MQTT -> AMQP -> MQTT unchanged (so MQTT-only traffic never sees the
+ * escaping); every AMQP key whose `%` signs are our escapes survives AMQP -> MQTT -> AMQP.
+ */
+
+const TO_AMQP: Readonly<Record<string, string>> = {
+  '%2F': '/',
+  '%': '%25',
+  '.': '%2E',
+  '*': '%2A',
+};
+const TO_MQTT: Readonly<Record<string, string>> = {
+  '%25': '%',
+  '%2E': '.',
+  '%2A': '*',
+  '/': '%2F',
+};
+const MQTT_SPECIAL = /%2F|[%.*]/g;
+const AMQP_SPECIAL = /%25|%2E|%2A|\//g;
+const MQTT_WILDCARD = /[#+]/;
+
+const toAmqp = (m: string): string => TO_AMQP[m] ?? m;
+const toMqtt = (m: string): string => TO_MQTT[m] ?? m;
+
+/** MQTT topic name `a/b` -> AMQP routing key `a.b`. */
+export function topicToRoutingKey(topic: string): string {
+  return topic
+    .split('/')
+    .map((level) => level.replace(MQTT_SPECIAL, toAmqp))
+    .join('.');
+}
+
+/** MQTT topic filter `a/+/#` -> AMQP binding pattern `a.*.#`. */
+export function filterToPattern(filter: string): string {
+  return filter
+    .split('/')
+    .map((level) =>
+      level === '+' ? '*' : level === '#' ? '#' : level.replace(MQTT_SPECIAL, toAmqp),
+    )
+    .join('.');
+}
+
+/** AMQP routing key `a.b` -> MQTT topic name `a/b`; undefined when the key holds `#` or `+`,
+ * which an MQTT topic name may not contain [MQTT-4.7.1-1]. */
+export function routingKeyToTopic(routingKey: string): string | undefined {
+  if (MQTT_WILDCARD.test(routingKey)) return undefined;
+  return routingKey
+    .split('.')
+    .map((word) => word.replace(AMQP_SPECIAL, toMqtt))
+    .join('/');
+}
