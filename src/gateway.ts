@@ -14,7 +14,8 @@ import {
 import { Broker } from './core/broker.js';
 import { createLogger } from './log/logger.js';
 import { PromMetrics } from './metrics/metrics.js';
-import type { Adapter, AdapterContext, ListenAddress, Logger, ProtocolName } from './spi.js';
+import { createStore } from './store/create-store.js';
+import type { Adapter, AdapterContext, ListenAddress, Logger, ProtocolName, Store } from './spi.js';
 import { connectionInfo } from './transport/connection-info.js';
 import { sniffAmqpHeader } from './transport/protocol-demux.js';
 import { listenTcp, type Listener } from './transport/tcp.js';
@@ -22,6 +23,7 @@ import { listenTcp, type Listener } from './transport/tcp.js';
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly broker: Broker;
+  readonly store: Store;
   readonly metrics: PromMetrics;
   start(): Promise<{ readonly addresses: readonly ListenAddress[] }>;
   stop(opts?: { readonly graceful?: boolean }): Promise<void>;
@@ -35,11 +37,13 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const config = gatewayConfigSchema.parse(input);
   const log = createLogger(config.log.level, config.name);
   const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
+  const store = createStore(config);
   const metrics = new PromMetrics();
   const authn = new StaticUsers(config.auth.users);
   let connectionSeq = 0;
   const base = {
     broker,
+    store,
     authn,
     authz: allowAll,
     metrics,
@@ -105,8 +109,13 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   return {
     config,
     broker,
+    store,
     metrics,
     async start() {
+      await store.open();
+      await broker.recover(store, (err) => {
+        log.error({ err }, 'store write failed');
+      });
       const addresses: ListenAddress[] = [];
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
       addresses.push(...(await startAmqpPort(log)));
@@ -122,6 +131,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       await Promise.all([...running.values()].map((r) => r.adapter.stop({ graceful })));
       running.clear();
       broker.close();
+      await store.close();
     },
   };
 }

@@ -259,6 +259,84 @@ export interface BrokerApi {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Store
+
+/** A durable exchange, queue or binding as the store keeps it. */
+export interface StoredExchange {
+  readonly vhost: string;
+  readonly spec: ExchangeSpec;
+}
+export interface StoredQueue {
+  readonly vhost: string;
+  readonly spec: QueueSpec;
+}
+export interface StoredBinding {
+  readonly vhost: string;
+  readonly source: string;
+  readonly destinationKind: 'queue' | 'exchange';
+  readonly destination: string;
+  readonly routingKey: string;
+  readonly arguments: Arguments;
+}
+export interface Topology {
+  readonly exchanges: readonly StoredExchange[];
+  readonly queues: readonly StoredQueue[];
+  readonly bindings: readonly StoredBinding[];
+}
+
+/** A persistent message in a durable queue. `id` is unique in the store and increases with
+ * enqueue order, so reading a queue by id restores its order. */
+export interface StoredMessage {
+  readonly id: number;
+  readonly vhost: string;
+  readonly queue: string;
+  readonly message: Message;
+  /** Absolute deadline (epoch ms) so TTLs keep counting across a restart; 0 = none. */
+  readonly expiresAt: number;
+  readonly priority: number;
+  /** Deliveries before the last shutdown: > 0 means `redelivered` after recovery. */
+  readonly deliveryCount: number;
+}
+
+/** A retained message (MQTT), keyed by topic in the publisher's own syntax. */
+export interface RetainedMessage {
+  readonly vhost: string;
+  readonly topic: string;
+  readonly message: Message;
+}
+
+/**
+ * Durable state. Writes are queued in call order and committed in batches (group commit); the
+ * promise of a write resolves once the batch holding it is durable. Run
+ * `test/contract/store.contract.ts` against every implementation.
+ */
+export interface Store {
+  readonly kind: string;
+  open(): Promise<void>;
+  /** Commits what is queued, then releases the files. */
+  close(): Promise<void>;
+  loadTopology(): Promise<Topology>;
+  putExchange(x: StoredExchange): Promise<void>;
+  deleteExchange(vhost: string, name: string): Promise<void>;
+  /** Deleting a queue deletes its messages. */
+  putQueue(q: StoredQueue): Promise<void>;
+  deleteQueue(vhost: string, name: string): Promise<void>;
+  putBinding(b: StoredBinding): Promise<void>;
+  deleteBinding(b: StoredBinding): Promise<void>;
+  /** The next message id (ids are assigned by the caller so enqueue stays synchronous). */
+  nextMessageId(): number;
+  appendMessage(m: StoredMessage): Promise<void>;
+  removeMessage(vhost: string, queue: string, id: number): Promise<void>;
+  /** Record one more delivery of a stored message (for `redelivered` after a restart). */
+  markDelivered(vhost: string, queue: string, id: number, deliveryCount: number): Promise<void>;
+  /** The queue's messages in id order. */
+  readMessages(vhost: string, queue: string): Promise<readonly StoredMessage[]>;
+  putRetained(r: RetainedMessage): Promise<void>;
+  deleteRetained(vhost: string, topic: string): Promise<void>;
+  listRetained(vhost: string): Promise<readonly RetainedMessage[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Auth
 
 export interface Credentials {
@@ -338,6 +416,8 @@ export interface ConnectionSummary {
 
 export interface AdapterContext<C = unknown> {
   readonly broker: BrokerApi;
+  /** For adapter-owned durable state (MQTT retained messages). */
+  readonly store: Store;
   readonly authn: Authenticator;
   readonly authz: Authorizer;
   readonly metrics: Metrics;

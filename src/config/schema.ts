@@ -60,6 +60,16 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     vhosts: z.array(z.string().min(1)).default(['/']),
+    store: z
+      .object({
+        /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart. */
+        type: z.enum(['sqlite', 'memory']).default('sqlite'),
+        /** `full` fsyncs each group commit; `normal` survives process crashes only. */
+        synchronous: z.enum(['full', 'normal']).default('full'),
+        /** Most writes per SQLite transaction. */
+        maxBatch: z.number().int().min(1).default(5000),
+      })
+      .prefault({}),
     auth: z
       .object({
         users: z.array(userSchema).default([

@@ -1,6 +1,7 @@
-import type { BrokerApi } from '../spi.js';
+import type { BrokerApi, Store } from '../spi.js';
 import type { CoreLimits } from '../config/schema.js';
 import { BrokerError } from './errors.js';
+import { DurableLog } from './durable-log.js';
 import { Vhost } from './vhost.js';
 
 export interface BrokerOptions {
@@ -23,6 +24,14 @@ export class Broker implements BrokerApi {
     const v = this.#vhosts.get(name);
     if (!v) throw new BrokerError('GW_ERR_NOT_FOUND', `no vhost '${name}'`);
     return v;
+  }
+
+  /** Load durable state from the store, then persist every durable change to it. */
+  async recover(store: Store, onStoreError: (err: unknown) => void): Promise<void> {
+    const topology = await store.loadTopology();
+    for (const v of this.#vhosts.values()) {
+      await v.recover(store, topology, new DurableLog(store, v.name, onStoreError));
+    }
   }
 
   vhostNames(): string[] {

@@ -12,6 +12,8 @@ import type {
   PublishResult,
   QueueInfo,
   QueueSpec,
+  Store,
+  Topology,
   VhostApi,
 } from '../spi.js';
 import { makeBinding, type Binding, type Destination } from './binding.js';
@@ -30,6 +32,7 @@ import {
 import { parseQueueArgs } from './queues/queue-args.js';
 import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
 import { route } from './router.js';
+import type { DurableLog } from './durable-log.js';
 import type { CoreLimits } from '../config/schema.js';
 
 const RESERVED_PREFIX = 'amq.';
@@ -65,6 +68,9 @@ export class Vhost implements VhostApi, QueueHooks {
   /** Bindings by destination, so deleting a queue or exchange drops its bindings. */
   readonly #byDestination = new Map<string, Set<Binding>>();
 
+  /** Set once recovery is done, so recovering does not write back what it reads. */
+  persistence: DurableLog | undefined;
+
   constructor(name: string, limits: CoreLimits) {
     this.name = name;
     this.#limits = limits;
@@ -73,6 +79,39 @@ export class Vhost implements VhostApi, QueueHooks {
       maxRoutingKeyWords: limits.maxRoutingKeyWords,
     };
     for (const spec of PREDECLARED) this.#createExchange(spec);
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  /** Rebuild durable exchanges, queues, bindings and messages from the store, then start
+   * writing to it. */
+  async recover(store: Store, topology: Topology, log: DurableLog): Promise<void> {
+    const mine = <T extends { readonly vhost: string }>(items: readonly T[]): T[] =>
+      items.filter((i) => i.vhost === this.name);
+    for (const { spec } of mine(topology.exchanges))
+      if (!this.#exchanges.has(spec.name)) this.#createExchange(spec);
+    for (const { spec } of mine(topology.queues)) this.declareQueue(spec);
+    for (const b of mine(topology.bindings)) {
+      if (b.destinationKind === 'queue')
+        this.bindQueue(b.destination, b.source, b.routingKey, b.arguments);
+      else this.bindExchange(b.destination, b.source, b.routingKey, b.arguments);
+    }
+    for (const q of this.#queues.values()) {
+      const stored = await store.readMessages(this.name, q.name);
+      stored.forEach((m, seq) => {
+        q.restore({
+          seq,
+          message: m.message,
+          size: m.message.body.length,
+          expiresAt: m.expiresAt,
+          priority: m.priority,
+          deliveryCount: m.deliveryCount,
+          storeId: m.id,
+        });
+      });
+    }
+    this.persistence = log;
+    for (const q of this.#queues.values()) q.dispatch();
   }
 
   // ------------------------------------------------------------------ exchanges
@@ -114,13 +153,13 @@ export class Vhost implements VhostApi, QueueHooks {
     if (this.#exchanges.size >= this.#limits.maxExchanges) {
       throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many exchanges');
     }
-    this.#createExchange(spec);
+    this.persistence?.exchangeDeclared(this.#createExchange(spec));
   }
 
-  #createExchange(spec: ExchangeSpec): void {
+  #createExchange(spec: ExchangeSpec): Exchange {
     const args = spec.arguments ?? {};
     const alternate = args['alternate-exchange'];
-    this.#exchanges.set(spec.name, {
+    const x: Exchange = {
       name: spec.name,
       type: spec.type,
       durable: spec.durable ?? false,
@@ -130,7 +169,9 @@ export class Vhost implements VhostApi, QueueHooks {
       alternate: typeof alternate === 'string' ? alternate : undefined,
       matcher: EXCHANGE_TYPES[spec.type].createMatcher(this.#matcherOpts),
       bindings: new Map(),
-    });
+    };
+    this.#exchanges.set(spec.name, x);
+    return x;
   }
 
   #assertExchangeEquivalent(x: Exchange, spec: ExchangeSpec): void {
@@ -159,6 +200,7 @@ export class Vhost implements VhostApi, QueueHooks {
 
   #removeExchange(x: Exchange): void {
     this.#exchanges.delete(x.name);
+    this.persistence?.exchangeDeleted(x);
     for (const b of [...x.bindings.values()]) this.#removeBinding(b);
     this.#dropBindingsTo({ kind: 'exchange', name: x.name });
   }
@@ -203,11 +245,13 @@ export class Vhost implements VhostApi, QueueHooks {
         exclusiveOwner: spec.exclusiveOwner,
         autoDelete: spec.autoDelete ?? false,
         args: parseQueueArgs(spec.arguments ?? {}),
+        rawArgs: spec.arguments ?? {},
         maxConsumers: this.#limits.maxConsumersPerQueue,
       },
       this,
     );
     this.#queues.set(name, queue);
+    this.persistence?.queueDeclared(queue);
     return queue.info();
   }
 
@@ -255,6 +299,7 @@ export class Vhost implements VhostApi, QueueHooks {
   #removeQueue(q: Queue, reason: string): number {
     this.#queues.delete(q.name);
     this.#dropBindingsTo({ kind: 'queue', name: q.name });
+    this.persistence?.queueDeleted(q);
     return q.markDeleted(reason);
   }
 
@@ -326,6 +371,7 @@ export class Vhost implements VhostApi, QueueHooks {
     if (x.bindings.has(b.id)) return;
     x.bindings.set(b.id, b);
     x.matcher.add(b);
+    this.persistence?.bindingAdded(b, this.#durableEnds(b));
     const key = destKey(dest);
     let set = this.#byDestination.get(key);
     if (!set) this.#byDestination.set(key, (set = new Set()));
@@ -342,12 +388,21 @@ export class Vhost implements VhostApi, QueueHooks {
     const x = this.#exchanges.get(b.source);
     if (x?.bindings.delete(b.id)) {
       x.matcher.remove(b);
+      this.persistence?.bindingRemoved(b, this.#durableEnds(b));
       // An auto-delete exchange goes with its last binding.
       if (x.autoDelete && x.bindings.size === 0) this.#removeExchange(x);
     }
     const key = destKey(b.destination);
     const set = this.#byDestination.get(key);
     if (set?.delete(b) && set.size === 0) this.#byDestination.delete(key);
+  }
+
+  #durableEnds(b: Binding): boolean {
+    const source = this.#exchanges.get(b.source);
+    const { kind, name } = b.destination;
+    const durableDest =
+      kind === 'queue' ? this.#queues.get(name)?.isDurable : this.#exchanges.get(name)?.durable;
+    return (source?.durable ?? false) && (durableDest ?? false);
   }
 
   #dropBindingsTo(dest: Destination): void {
@@ -368,13 +423,24 @@ export class Vhost implements VhostApi, QueueHooks {
     const targets = this.#route(message);
     let queued = 0;
     let refusedBy: string | undefined;
+    const commits: Promise<void>[] = [];
     const now = Date.now();
     for (const q of targets) {
-      if (q.enqueue(message, now) === 'queued') queued++;
-      else refusedBy ??= q.name;
+      const r = q.enqueue(message, now);
+      if (r.outcome === 'refused') refusedBy ??= q.name;
+      else {
+        queued++;
+        if (r.committed) commits.push(r.committed);
+      }
     }
-    if (refusedBy !== undefined) return { status: 'refused', queues: queued, refusedBy };
-    return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued };
+    const committed =
+      commits.length === 0
+        ? undefined
+        : commits.length === 1
+          ? commits[0]
+          : Promise.all(commits).then(() => undefined);
+    if (refusedBy !== undefined) return { status: 'refused', queues: queued, refusedBy, committed };
+    return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued, committed };
   }
 
   #route(message: Message): Queue[] {
@@ -443,8 +509,10 @@ export class Vhost implements VhostApi, QueueHooks {
     }
   }
 
+  /** Shutdown: cancel consumers and stop timers, leaving the store as it is. */
   close(): void {
-    for (const q of [...this.#queues.values()]) this.#removeQueue(q, 'broker shutting down');
+    for (const q of this.#queues.values()) q.markDeleted('broker shutting down');
+    this.#queues.clear();
   }
 }
 

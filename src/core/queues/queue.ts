@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { BrokerError } from '../errors.js';
-import type { ConsumeOptions, ConsumerSink, GetResult, Message, QueueInfo } from '../../spi.js';
+import type {
+  Arguments,
+  ConsumeOptions,
+  ConsumerSink,
+  GetResult,
+  Message,
+  QueueInfo,
+} from '../../spi.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import { QueueDelivery, type SettleTarget } from './delivery.js';
 import { parseExpiration, type QueueArgs } from './queue-args.js';
@@ -13,6 +20,23 @@ export interface QueueHooks {
   deadLetter(queue: Queue, message: Message, reason: DeathReason): void;
   /** The queue decided to go (auto-delete, x-expires). */
   expire(queue: Queue): void;
+  /** Persistence of durable messages; absent = nothing is stored. */
+  readonly persistence?: QueuePersistence | undefined;
+}
+
+/** The store operations a durable queue performs, in the order it performs them. */
+export interface QueuePersistence {
+  nextId(): number;
+  /** Resolves once the message is durable. */
+  append(queue: Queue, entry: Entry): Promise<void>;
+  remove(queue: Queue, entry: Entry): void;
+  delivered(queue: Queue, entry: Entry): void;
+}
+
+export interface EnqueueResult {
+  readonly outcome: EnqueueOutcome;
+  /** Set when the message had to be stored. */
+  readonly committed?: Promise<void> | undefined;
 }
 
 export interface QueueOptions {
@@ -21,10 +45,14 @@ export interface QueueOptions {
   readonly exclusiveOwner: string | undefined;
   readonly autoDelete: boolean;
   readonly args: QueueArgs;
+  /** The arguments as declared, kept for the store and for equivalence messages. */
+  readonly rawArgs: Arguments;
   readonly maxConsumers: number;
 }
 
 export type EnqueueOutcome = 'queued' | 'refused';
+const QUEUED: EnqueueResult = { outcome: 'queued' };
+const REFUSED: EnqueueResult = { outcome: 'refused' };
 
 /** Per-message overhead counted against x-max-length-bytes is the body only (as RabbitMQ). */
 function entrySize(m: Message): number {
@@ -73,21 +101,28 @@ export class Queue implements ConsumerHost, SettleTarget {
     return this.#deleted;
   }
 
+  /** Survives a restart: durable and not tied to one connection. */
+  get isDurable(): boolean {
+    return this.options.durable && this.options.exclusiveOwner === undefined;
+  }
+
   info(): QueueInfo {
     return { name: this.name, messageCount: this.messageCount, consumerCount: this.consumerCount };
   }
 
   // ------------------------------------------------------------------ enqueue
 
-  enqueue(message: Message, now = Date.now()): EnqueueOutcome {
+  enqueue(message: Message, now = Date.now()): EnqueueResult {
     const { args } = this.options;
     const size = entrySize(message);
     if (this.#wouldOverflow(size)) {
       if (args.overflow !== 'drop-head') {
         if (args.overflow === 'reject-publish-dlx') this.#hooks.deadLetter(this, message, 'maxlen');
-        return 'refused';
+        return REFUSED;
       }
     }
+    const persistence =
+      this.isDurable && message.properties.persistent ? this.#hooks.persistence : undefined;
     const ttls = [args.messageTtl, parseExpiration(message.properties.expiration)].filter(
       (t): t is number => t !== undefined,
     );
@@ -99,11 +134,25 @@ export class Queue implements ConsumerHost, SettleTarget {
       expiresAt: ttls.length ? now + Math.min(...ttls) : 0,
       priority,
       deliveryCount: 0,
+      storeId: persistence ? persistence.nextId() : 0,
     };
+    const committed = persistence?.append(this, entry);
     this.#pushReady(entry);
     this.#enforceMaxLength();
     this.dispatch();
-    return 'queued';
+    return committed ? { outcome: 'queued', committed } : QUEUED;
+  }
+
+  /** Recovery: put back a message read from the store, without storing it again. */
+  restore(entry: Entry): void {
+    this.#seq = Math.max(this.#seq, entry.seq + 1);
+    this.#pushReady(entry);
+  }
+
+  /** An entry leaves the queue for good: dead-letter it if there is a reason, unstore it. */
+  #discard(entry: Entry, reason: DeathReason | undefined): void {
+    if (reason) this.#hooks.deadLetter(this, entry.message, reason);
+    if (entry.storeId !== 0) this.#hooks.persistence?.remove(this, entry);
   }
 
   #wouldOverflow(size: number): boolean {
@@ -123,7 +172,7 @@ export class Queue implements ConsumerHost, SettleTarget {
     ) {
       const dropped = this.#shiftReady();
       if (!dropped) break;
-      this.#hooks.deadLetter(this, dropped.message, 'maxlen');
+      this.#discard(dropped, 'maxlen');
     }
   }
 
@@ -176,12 +225,10 @@ export class Queue implements ConsumerHost, SettleTarget {
       if (!consumer) return;
       const entry = this.#shiftReady() as Entry;
       if (entry.expiresAt !== 0 && entry.expiresAt < now) {
-        this.#hooks.deadLetter(this, entry.message, 'expired');
+        this.#discard(entry, 'expired');
         continue;
       }
-      const delivery = new QueueDelivery(this, entry, consumer.noAck, consumer);
-      entry.deliveryCount++;
-      consumer.took(delivery);
+      consumer.took(this.#handOut(entry, consumer.noAck, consumer));
     }
   }
 
@@ -215,7 +262,7 @@ export class Queue implements ConsumerHost, SettleTarget {
     let head = this.#ready.peek();
     while (head && head.expiresAt !== 0 && head.expiresAt <= now) {
       this.#shiftReady();
-      this.#hooks.deadLetter(this, head.message, 'expired');
+      this.#discard(head, 'expired');
       head = this.#ready.peek();
     }
     if (head && head.expiresAt !== 0 && !this.#deleted) {
@@ -320,16 +367,24 @@ export class Queue implements ConsumerHost, SettleTarget {
     this.#expireHead(now);
     const entry = this.#shiftReady();
     if (!entry) return undefined;
-    const delivery = new QueueDelivery(this, entry, noAck, undefined);
+    return { delivery: this.#handOut(entry, noAck, undefined), messageCount: this.#ready.length };
+  }
+
+  /** A no-ack delivery leaves the queue at once; others are recorded as delivered so a restart
+   * marks them redelivered. */
+  #handOut(entry: Entry, noAck: boolean, consumer: QueueConsumer | undefined): QueueDelivery {
+    const delivery = new QueueDelivery(this, entry, noAck, consumer);
     entry.deliveryCount++;
-    return { delivery, messageCount: this.#ready.length };
+    if (noAck) this.#discard(entry, undefined);
+    else if (entry.storeId !== 0) this.#hooks.persistence?.delivered(this, entry);
+    return delivery;
   }
 
   settle(d: QueueDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
     d.consumer?.pending.delete(d);
     if (this.#deleted) return;
     if (outcome === 'requeue') this.#requeue(d.entry);
-    else if (outcome === 'reject') this.#hooks.deadLetter(this, d.entry.message, 'rejected');
+    else this.#discard(d.entry, outcome === 'reject' ? 'rejected' : undefined);
     this.dispatch();
   }
 
@@ -337,9 +392,10 @@ export class Queue implements ConsumerHost, SettleTarget {
 
   purge(connectionId: string | undefined): number {
     this.#checkOwner(connectionId);
-    const n = this.#ready.clear().length;
+    const purged = this.#ready.clear();
     this.#readyBytes = 0;
-    return n;
+    for (const e of purged) this.#discard(e, undefined);
+    return purged.length;
   }
 
   /** Marks the queue deleted, cancels its consumers (server-side cancel) and stops timers. */

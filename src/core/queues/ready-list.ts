@@ -10,6 +10,8 @@ export interface Entry {
   readonly expiresAt: number;
   readonly priority: number;
   deliveryCount: number;
+  /** Store id of a persistent message in a durable queue; 0 = not stored. */
+  readonly storeId: number;
 }
 
 /** FIFO of entries ordered by seq, with O(1) push/shift and ordered re-insertion. */

@@ -10,11 +10,12 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-/** A whole gateway on loopback with every listener on port 0 and silent logs. `config.test`
- * values win over the defaults given here. */
+/** A whole gateway on loopback with the AMQP listener on port 0, the memory store and silent
+ * logs; values in `config` win over these. */
 export async function startTestGateway(config: GatewayConfigInput = {}): Promise<TestGateway> {
   const gateway = createGateway({
     log: { level: 'silent' },
+    store: { type: 'memory' },
     ...config,
     amqp: { host: '127.0.0.1', port: 0, ...config.amqp },
   });

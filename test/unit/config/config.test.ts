@@ -95,7 +95,7 @@ describe('gateway', () => {
     const protocols = Object.fromEntries(
       Object.keys(gatewayConfigSchema.parse({}).protocols).map((p) => [p, { enabled: false }]),
     );
-    const gw = createGateway({ log: { level: 'silent' }, protocols });
+    const gw = createGateway({ log: { level: 'silent' }, store: { type: 'memory' }, protocols });
     const { addresses } = await gw.start();
     expect(addresses).toEqual([]);
     expect(gw.broker.vhost('/').exchangeExists('amq.topic')).toBe(true);
