@@ -23,7 +23,7 @@ beforeAll(async () => {
         maxTransactions: 2,
         maxTransactionActions: 3,
         heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
-        connectTimeoutMs: 300,
+        connectTimeoutMs: 1000,
       },
     },
   });
@@ -125,13 +125,15 @@ describe('STOMP 1.2 heart-beating', () => {
   it('keeps a client that beats and disconnects a silent one after interval x grace', async () => {
     const beating = await RawStomp.open(port);
     beating.send(
-      'CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:100,0\n\n\0',
+      'CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:300,0\n\n\0',
     );
     const silent = await RawStomp.open(port);
-    silent.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:100,0\n\n\0');
+    silent.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:300,0\n\n\0');
     expect((await beating.next()).command).toBe('CONNECTED');
     expect((await silent.next()).command).toBe('CONNECTED');
-    const timer = setInterval(() => { beating.send('\n'); }, 40);
+    const timer = setInterval(() => {
+      beating.send('\n');
+    }, 50);
     try {
       const err = await silent.expectErrorAndClose(2000);
       expect(err.headers.get('message')).toBe('Heart-beat timeout');

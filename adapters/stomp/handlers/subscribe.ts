@@ -102,7 +102,6 @@ export function openSubscription(
   conn.subscriptions.set(spec.id, sub);
   try {
     sub.consumer = conn.vhost.consume(spec.queue, sub, {
-      tag: `T_${spec.id}`,
       noAck: spec.ackMode === 'auto',
       prefetch: spec.ackMode === 'auto' ? 0 : prefetch,
       connectionId: conn.id,

@@ -86,6 +86,11 @@ export interface StompClientOptions {
   readonly heartbeatOutgoing?: number;
 }
 
+/** stompjs wants StompHeaders instances, not object literals. */
+export function hdr(values: Readonly<Record<string, string>>): StompHeaders {
+  return Object.assign(new StompHeaders(), values);
+}
+
 /** A connected @stomp/stompjs client (no reconnect), guest/guest unless told otherwise. */
 export async function connectStomp(
   transport: StompTransport,
@@ -95,9 +100,7 @@ export async function connectStomp(
   client.reconnectDelay = 0;
   client.heartbeatIncoming = opts.heartbeatIncoming ?? 0;
   client.heartbeatOutgoing = opts.heartbeatOutgoing ?? 0;
-  const headers = new StompHeaders();
-  Object.assign(headers, { login: 'guest', passcode: 'guest' }, opts.connectHeaders);
-  client.connectHeaders = headers;
+  client.connectHeaders = hdr({ login: 'guest', passcode: 'guest', ...opts.connectHeaders });
   client.webSocketFactory = () =>
     transport.kind === 'ws'
       ? new WebSocket(transport.url, ['v12.stomp', 'v11.stomp', 'v10.stomp'])
@@ -181,6 +184,8 @@ export class RawStomp {
     raw.send(`CONNECT\naccept-version:${version}\nhost:/\nlogin:guest\npasscode:guest\n\n\0`);
     const frame = await raw.next();
     if (frame.command !== 'CONNECTED') throw new Error(`expected CONNECTED, got ${frame.command}`);
+    const negotiated = frame.headers.get('version');
+    if (negotiated === '1.1' || negotiated === '1.2') raw.parser.setVersion(negotiated);
     return raw;
   }
 
