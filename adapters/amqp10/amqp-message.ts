@@ -105,7 +105,7 @@ export function bodyFromEncoded(bytes: Buffer): unknown {
   while (reader.remaining() > 0) {
     const section = reader.read();
     sequence = Number(section.descriptor?.value) === SEQUENCE;
-    values.push(codec.unwrap(section.value, true));
+    values.push(codec.unwrap(section));
   }
   if (sequence) return values.length === 1 ? rhea.message.sequence_section(values[0]) : rhea.message.sequence_sections(values);
   return values[0];

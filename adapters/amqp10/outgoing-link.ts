@@ -129,7 +129,13 @@ export class OutgoingLink implements ConsumerSink {
     const delivery = this.#unsettled.get(rheaDelivery);
     if (!delivery) return;
     this.#unsettled.delete(rheaDelivery);
-    apply(delivery);
+    // After the link closed, its unsettled deliveries are back in the queue already.
+    if (this.#closed) return;
+    try {
+      apply(delivery);
+    } catch (err) {
+      this.#host.log.warn({ err }, 'AMQP 1.0 settlement refused by the core');
+    }
     // Receiver settle mode `second`: the client waits for us to settle (AMQP 1.0 2.6.12).
     if (!rheaDelivery.remote_settled) rheaDelivery.update(true);
   }

@@ -1,6 +1,15 @@
 /** A promise-shaped rhea client for the AMQP 1.0 tests: one rhea container per client. */
 import { once } from 'node:events';
-import rhea, { type Connection, type ConnectionOptions, type EventContext, type Message, type Receiver, type ReceiverOptions, type Sender, type SenderOptions } from 'rhea';
+import rhea, {
+  type Connection,
+  type ConnectionOptions,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type ReceiverOptions,
+  type Sender,
+  type SenderOptions,
+} from 'rhea';
 
 export const TIMEOUT_MS = 5_000;
 
@@ -23,7 +32,10 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(port: number, opts: Partial<ConnectionOptions> = {}): Promise<TestClient> {
+export async function connectClient(
+  port: number,
+  opts: Partial<ConnectionOptions> = {},
+): Promise<TestClient> {
   const container = rhea.create_container();
   const connection = container.connect({
     host: '127.0.0.1',
@@ -61,17 +73,21 @@ export async function connectClient(port: number, opts: Partial<ConnectionOption
     },
     async send(sender, msg) {
       const delivery = sender.send(msg);
-      const outcome = await new Promise<{ outcome: string; ctx: EventContext }>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error('no outcome')); }, TIMEOUT_MS);
-        for (const name of ['accepted', 'released', 'rejected', 'modified']) {
-          const listener = (ctx: EventContext): void => {
-            if (ctx.delivery !== delivery) return;
-            clearTimeout(timer);
-            resolve({ outcome: name, ctx });
-          };
-          sender.on(name, listener);
-        }
-      });
+      const outcome = await new Promise<{ outcome: string; ctx: EventContext }>(
+        (resolve, reject) => {
+          const timer = setTimeout(() => {
+            reject(new Error('no outcome'));
+          }, TIMEOUT_MS);
+          for (const name of ['accepted', 'released', 'rejected', 'modified']) {
+            const listener = (ctx: EventContext): void => {
+              if (ctx.delivery !== delivery) return;
+              clearTimeout(timer);
+              resolve({ outcome: name, ctx });
+            };
+            sender.on(name, listener);
+          }
+        },
+      );
       return outcome;
     },
     async close() {
@@ -83,10 +99,16 @@ export async function connectClient(port: number, opts: Partial<ConnectionOption
 }
 
 /** Collect `count` messages from a receiver. */
-export function collect(receiver: Receiver, count: number, timeoutMs = TIMEOUT_MS): Promise<EventContext[]> {
+export function collect(
+  receiver: Receiver,
+  count: number,
+  timeoutMs = TIMEOUT_MS,
+): Promise<EventContext[]> {
   return new Promise((resolve, reject) => {
     const got: EventContext[] = [];
-    const timer = setTimeout(() => { reject(new Error(`got ${got.length} of ${count} messages`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`got ${got.length} of ${count} messages`));
+    }, timeoutMs);
     const onMessage = (ctx: EventContext): void => {
       got.push(ctx);
       if (got.length === count) {

@@ -3,8 +3,12 @@ import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 /** A test gateway running only the AMQP 1.0 adapter (other adapters' default ports stay free). */
-export function startAmqp10Gateway(amqp10: Record<string, unknown> = {}, config: GatewayConfigInput = {}): Promise<TestGateway> {
+export function startAmqp10Gateway(
+  amqp10: Record<string, unknown> = {},
+  config: GatewayConfigInput = {},
+): Promise<TestGateway> {
   const protocols: Record<string, unknown> = {};
-  for (const entry of ADAPTERS) protocols[entry.name] = entry.name === 'amqp10' ? amqp10 : { enabled: false };
-  return startTestGateway({ ...config, protocols } as GatewayConfigInput);
+  for (const entry of ADAPTERS)
+    protocols[entry.name] = entry.name === 'amqp10' ? amqp10 : { enabled: false };
+  return startTestGateway({ ...config, protocols });
 }
