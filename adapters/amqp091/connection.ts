@@ -215,10 +215,11 @@ export class Amqp091Connection {
       }
     } catch (err) {
       const e = toAmqpError(err, 0);
-      // A framing error leaves the byte stream unusable: stop parsing before closing.
-      if (e.replyCode === REPLY.FRAME_ERROR) this.#parser.stop();
       if (e.replyCode === REPLY.INTERNAL_ERROR) this.log.error({ err }, 'internal error');
       this.fail(e);
+      // A framing error leaves the byte stream unusable: no close-ok can be read, so the
+      // connection.close goes out and the socket ends at once.
+      if (e.replyCode === REPLY.FRAME_ERROR) this.#endSoon();
     }
   }
 
