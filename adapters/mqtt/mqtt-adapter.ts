@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import memoryPersistence from 'aedes-persistence';
 import { createWebSocketStream } from 'ws';
 import {
   connectionInfo,
@@ -22,21 +21,14 @@ import {
   type MessageOrigin,
 } from '../../src/spi.js';
 import { aedesHooks } from './aedes-hooks.js';
-import { internals, type ClientInternals, type DeliverablePacket } from './aedes-internals.js';
+import { internals, type ClientInternals } from './aedes-internals.js';
 import type { ConnectionState } from './connection-state.js';
 import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MqttOptions } from './options.js';
 import { guardParser } from './packet-guards.js';
+import { createSessionStore } from './session-store.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
-
-/** The promise-returning side of aedes-persistence that the adapter calls itself. */
-interface OfflineStore {
-  outgoingUpdate(client: Client, packet: DeliverablePacket): Promise<void>;
-  subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string }[]>;
-  outgoingEnqueue(sub: { clientId: string }, packet: DeliverablePacket): Promise<void>;
-  outgoingEnqueueCombi(subs: { clientId: string }[], packet: DeliverablePacket): Promise<void>;
-}
 
 /** WebSocket subprotocols: MQTT 3.1.1 clients offer `mqtt`, MQTT 3.1 ones `mqttv3.1`. */
 const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
@@ -61,10 +53,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     const vhost = ctx.broker.vhost(cfg.vhost);
     this.#nodeConnectionId = ctx.nextConnectionId('mqtt');
     const brokerId = randomUUID();
-    // Its typings declare an ES default export; the package is CommonJS whose module.exports
-    // is the factory (aedes imports it the same way).
-    const persistence = (memoryPersistence as unknown as () => object)();
-    const offline = persistence as unknown as OfflineStore;
+    const offline = createSessionStore();
     const dispatcher = new Dispatcher({
       qos0BufferLimit: cfg.qos0BufferLimit,
       outgoingUpdate: (client, packet) => offline.outgoingUpdate(client, packet),
@@ -127,7 +116,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     const aedes = await Aedes.createBroker({
       id: brokerId,
       mq,
-      persistence,
+      persistence: offline,
       connectTimeout: cfg.connectTimeoutMs,
       drainTimeout: cfg.drainTimeoutMs,
       queueLimit: cfg.queueLimit,

@@ -30,8 +30,9 @@ export const mqttOptionsSchema = z.object({
   exchange: z.string().default('amq.topic'),
   /** Largest packet accepted (remaining length); bigger ones close the connection. */
   maxPacketSize: z.number().int().positive().default(MiB),
-  /** Topic levels per topic name or filter; aedes cannot go above 100. */
-  maxTopicLevels: z.number().int().min(1).max(100).default(100),
+  /** Topic levels per topic name or filter; aedes cannot go above 100, and the core refuses
+   * routing keys with more words than its `limits.maxRoutingKeyWords` (default 64). */
+  maxTopicLevels: z.number().int().min(1).max(100).default(64),
   /** Client id length for MQTT 3.1 (3.1.1 has no limit, 3.1 says 23). */
   maxClientIdLength: z.number().int().positive().default(23),
   /** Time for the CONNECT packet to arrive after the socket opens. */

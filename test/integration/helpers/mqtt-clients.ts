@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { ADAPTERS } from '../../../src/adapters.js';
+import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 const TIMEOUT_MS = 5000;
@@ -11,7 +12,7 @@ const TIMEOUT_MS = 5000;
  * port 0. */
 export async function startMqttGateway(
   mqttConfig: Record<string, unknown> = {},
-  opts: { readonly amqp?: boolean } = {},
+  opts: { readonly amqp?: boolean; readonly config?: Omit<GatewayConfigInput, 'protocols'> } = {},
 ): Promise<TestGateway> {
   const protocols: Record<string, unknown> = {};
   for (const entry of ADAPTERS) {
@@ -22,7 +23,7 @@ export async function startMqttGateway(
     ws: { host: '127.0.0.1', port: 0 },
     ...mqttConfig,
   };
-  return startTestGateway({ protocols });
+  return startTestGateway({ ...opts.config, protocols });
 }
 
 /** Resolves with the first value `register` hands over, or rejects after `ms`. */
@@ -55,6 +56,19 @@ export function connectMqtt(port: number, opts: IClientOptions = {}): Promise<Mq
     connectTimeout: TIMEOUT_MS,
     ...opts,
   });
+}
+
+/** A client whose listeners can be attached before it connects (messages queued for a
+ * session arrive right after CONNACK). */
+export function openMqtt(port: number, opts: IClientOptions = {}): MqttClient {
+  const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: TIMEOUT_MS,
+    ...opts,
+  });
+  c.on('error', () => undefined);
+  return c;
 }
 
 export interface Received {
