@@ -153,7 +153,9 @@ export class Vhost implements VhostApi, QueueHooks {
     if (this.#exchanges.size >= this.#limits.maxExchanges) {
       throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many exchanges');
     }
-    this.persistence?.exchangeDeclared(this.#createExchange(spec));
+    // Not inside `persistence?.(...)`: optional chaining would skip the creation itself.
+    const x = this.#createExchange(spec);
+    this.persistence?.exchangeDeclared(x);
   }
 
   #createExchange(spec: ExchangeSpec): Exchange {
@@ -480,32 +482,31 @@ export class Vhost implements VhostApi, QueueHooks {
   // ------------------------------------------------------------------ dead-lettering
 
   /** QueueHooks: republish to the queue's DLX with an `x-death` record (RabbitMQ DLX). A
-   * message that would cycle back to a queue it already died in, without any rejection on the
-   * way, is dropped (as RabbitMQ does). */
+   * destination queue the message already died in, with no rejection since, would be a cycle:
+   * that queue is skipped (RabbitMQ rabbit_dead_letter detect_cycles). */
   deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
     const { deadLetterExchange: dlx, deadLetterRoutingKey: dlrk } = queue.options.args;
     if (dlx === undefined) return;
-    const deaths = deathsOf(message.headers['x-death']);
-    const routingKey = dlrk ?? message.routingKey;
-    if (
-      reason !== 'rejected' &&
-      deaths.some((d) => d['queue'] === queue.name) &&
-      !deaths.some((d) => d['reason'] === 'rejected')
-    ) {
-      return;
-    }
+    const headers = withDeath(message, queue.name, reason, deathsOf(message.headers['x-death']));
     const next: Message = {
       ...message,
       exchange: dlx,
-      routingKey,
-      headers: withDeath(message, queue.name, reason, deaths),
+      routingKey: dlrk ?? message.routingKey,
+      headers,
       // The per-message TTL must not expire it again in the dead-letter queue.
       properties: { ...message.properties, expiration: undefined },
     };
+    let targets: Queue[];
     try {
-      if (dlx === DEFAULT_EXCHANGE || this.#exchanges.has(dlx)) this.publish(next);
+      targets = this.#route(next);
     } catch {
-      // A DLX that became unusable drops the message, as in RabbitMQ.
+      // A DLX that is missing or unusable drops the message, as in RabbitMQ.
+      return;
+    }
+    const deaths = deathsOf(headers['x-death']);
+    const now = Date.now();
+    for (const q of targets) {
+      if (reason === 'rejected' || !isDeathCycle(q.name, deaths)) q.enqueue(next, now);
     }
   }
 
@@ -522,6 +523,13 @@ function deathsOf(v: HeaderValue | undefined): Death[] {
   return Array.isArray(v)
     ? (v.filter((d) => d && typeof d === 'object' && !Array.isArray(d)) as Death[])
     : [];
+}
+
+/** The message already died in `queue` and every death since (newest first) was automatic
+ * (expired, maxlen): routing it there again would loop forever. */
+function isDeathCycle(queue: string, deaths: readonly Death[]): boolean {
+  const i = deaths.findIndex((d) => d['queue'] === queue);
+  return i >= 0 && deaths.slice(0, i + 1).every((d) => d['reason'] !== 'rejected');
 }
 
 /** `x-death` keeps one entry per (queue, reason), newest first, with a count. */

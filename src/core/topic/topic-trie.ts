@@ -5,6 +5,12 @@
  */
 import { splitWords } from './topic-syntax.js';
 
+/** As RabbitMQ's split_topic_key: the empty key has no word at all (so `*` does not match it),
+ * any other key splits on '.' keeping empty words (`a..b`, `.a`). */
+function wordsOf(key: string): string[] {
+  return key === '' ? [] : splitWords(key);
+}
+
 class TrieNode<T> {
   readonly words = new Map<string, TrieNode<T>>();
   star: TrieNode<T> | undefined;
@@ -39,7 +45,7 @@ export class TopicTrie<T> {
 
   add(pattern: string, value: T): void {
     let node = this.#root;
-    for (const w of splitWords(pattern)) node = child(node, w, true);
+    for (const w of wordsOf(pattern)) node = child(node, w, true);
     if (node.values.has(value)) return;
     node.values.add(value);
     this.#count++;
@@ -49,7 +55,7 @@ export class TopicTrie<T> {
   remove(pattern: string, value: T): boolean {
     const path: [TrieNode<T>, string][] = [];
     let node: TrieNode<T> | undefined = this.#root;
-    for (const w of splitWords(pattern)) {
+    for (const w of wordsOf(pattern)) {
       const next: TrieNode<T> | undefined = child(node, w, false);
       if (!next) return false;
       path.push([node, w]);
@@ -73,7 +79,7 @@ export class TopicTrie<T> {
     const cached = this.#cache.get(routingKey);
     if (cached) return cached;
     const out = new Set<T>();
-    matchNode(this.#root, splitWords(routingKey), 0, out);
+    matchNode(this.#root, wordsOf(routingKey), 0, out);
     const result = out.size === 0 ? EMPTY : Array.from(out);
     if (this.#cacheSize > 0) {
       if (this.#cache.size >= this.#cacheSize) this.#sweep();
@@ -94,13 +100,13 @@ export class TopicTrie<T> {
   /** Evict the cached keys this pattern matches: only their results can change. */
   #evictMatching(pattern: string): void {
     if (this.#cache.size === 0) return;
-    const pwords = splitWords(pattern);
+    const pwords = wordsOf(pattern);
     if (!pwords.includes('*') && !pwords.includes('#')) {
       this.#cache.delete(pattern);
       return;
     }
     for (const key of this.#cache.keys()) {
-      if (patternMatches(pwords, 0, splitWords(key), 0)) this.#cache.delete(key);
+      if (patternMatches(pwords, 0, wordsOf(key), 0)) this.#cache.delete(key);
     }
   }
 }
