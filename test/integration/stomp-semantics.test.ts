@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, IMessage } from '@stomp/stompjs';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import type { TestGateway } from './helpers/gateway.js';
 import {
   connectStomp,
   hdr,
@@ -12,6 +12,7 @@ import {
   RawStomp,
   waitFor,
   type StompTransport,
+  startStompGateway,
 } from './helpers/stomp-clients.js';
 import type { VhostApi } from '../../src/spi.js';
 
@@ -21,9 +22,7 @@ let vhost: VhostApi;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  gw = await startTestGateway({
-    protocols: { stomp: { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } } },
-  });
+  gw = await startStompGateway({ tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } });
   tcp = { kind: 'tcp', port: gw.port('stomp') };
   vhost = gw.gateway.broker.vhost('/');
 });

@@ -3,8 +3,8 @@
  * the issue lists. Each bad input must get an ERROR frame and close only its own connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { RawStomp, waitFor } from './helpers/stomp-clients.js';
+import type { TestGateway } from './helpers/gateway.js';
+import { RawStomp, waitFor, startStompGateway } from './helpers/stomp-clients.js';
 
 let gw: TestGateway;
 let port: number;
@@ -12,20 +12,16 @@ let port: number;
 let bystander: RawStomp;
 
 beforeAll(async () => {
-  gw = await startTestGateway({
-    protocols: {
-      stomp: {
-        tcp: { host: '127.0.0.1', port: 0 },
-        ws: { enabled: false },
-        maxFrameSize: 16 * 1024,
-        maxHeaders: 10,
-        maxHeaderLength: 512,
-        maxTransactions: 2,
-        maxTransactionActions: 3,
-        heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
-        connectTimeoutMs: 1000,
-      },
-    },
+  gw = await startStompGateway({
+    tcp: { host: '127.0.0.1', port: 0 },
+    ws: { enabled: false },
+    maxFrameSize: 16 * 1024,
+    maxHeaders: 10,
+    maxHeaderLength: 512,
+    maxTransactions: 2,
+    maxTransactionActions: 3,
+    heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
+    connectTimeoutMs: 1000,
   });
   port = gw.port('stomp');
   bystander = await RawStomp.connected(port);

@@ -10,8 +10,15 @@ import {
 } from '@stomp/stompjs';
 import { FrameParser } from '../../../adapters/stomp/frame-parser.js';
 import type { StompFrame } from '../../../adapters/stomp/frame.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
 
 const TIMEOUT_MS = 5000;
+
+/** A test gateway for STOMP-only files: MQTT (which would take its default ports) is off;
+ * the AMQP port is already ephemeral in the shared helper. */
+export function startStompGateway(stomp: Readonly<Record<string, unknown>>): Promise<TestGateway> {
+  return startTestGateway({ protocols: { mqtt: { enabled: false }, stomp } });
+}
 
 /** Resolves with the first value `register` hands over, or rejects after `ms`. */
 export function waitFor<T>(
@@ -78,7 +85,8 @@ class TcpStompSocket implements IStompSocket {
 }
 
 export type StompTransport =
-  { readonly kind: 'ws'; readonly url: string } | { readonly kind: 'tcp'; readonly port: number };
+  | { readonly kind: 'ws'; readonly url: string; readonly origin?: string }
+  | { readonly kind: 'tcp'; readonly port: number };
 
 export interface StompClientOptions {
   readonly connectHeaders?: Readonly<Record<string, string>>;
@@ -103,7 +111,11 @@ export async function connectStomp(
   client.connectHeaders = hdr({ login: 'guest', passcode: 'guest', ...opts.connectHeaders });
   client.webSocketFactory = () =>
     transport.kind === 'ws'
-      ? new WebSocket(transport.url, ['v12.stomp', 'v11.stomp', 'v10.stomp'])
+      ? new WebSocket(
+          transport.url,
+          ['v12.stomp', 'v11.stomp', 'v10.stomp'],
+          transport.origin === undefined ? {} : { origin: transport.origin },
+        )
       : new TcpStompSocket(transport.port);
   const connected = waitFor<IFrame>((resolve) => {
     client.onConnect = resolve;
