@@ -284,7 +284,9 @@ export class Amqp091Channel {
     };
     try {
       cs.consumer = this.vhost.consume(queue, sink, {
-        tag,
+        // Consumer tags are unique per channel in AMQP 0-9-1 (§1.8.3.3), the core's per queue:
+        // two clients may both call their consumer 'worker' on one queue.
+        tag: `${this.conn.id}/${this.id}/${tag}`,
         noAck: f.noAck,
         prefetch: this.#consumerPrefetch,
         exclusive: f.exclusive,

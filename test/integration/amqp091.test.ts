@@ -349,6 +349,9 @@ describe('AMQP 0-9-1 basic.qos', () => {
     const i2 = await consumeInto(ch, q2.queue);
     const vhost = gw.gateway.broker.vhost('/');
     await eventually(() => i1.received.length + i2.received.length === 3, 'three deliveries');
+    // A round trip on the channel: a fourth delivery would have arrived before its reply.
+    await ch.checkQueue(q1.queue);
+    expect(i1.received.length + i2.received.length).toBe(3);
     // Nothing more arrives while three are unacked: the queues still hold the rest.
     expect(
       (vhost.queueInfo(q1.queue)?.messageCount ?? 0) +
@@ -613,6 +616,48 @@ describe('AMQP 0-9-1 backpressure', () => {
     );
     slow.close();
     await ch.deleteQueue(slowQ.queue);
+    await ch.close();
+  });
+});
+
+describe('AMQP 0-9-1 consumer tags and channel.flow', () => {
+  it('lets two connections use the same consumer tag on one queue (§1.8.3.3: unique per channel)', async () => {
+    const ch = await channel();
+    const q = await ch.assertQueue('', { exclusive: false, autoDelete: true });
+    const other = await connect(url);
+    const och = await other.createChannel();
+    const a = await consumeInto(ch, q.queue, { consumerTag: 'worker', noAck: true });
+    const b = await consumeInto(och, q.queue, { consumerTag: 'worker', noAck: true });
+    expect([a.tag, b.tag]).toEqual(['worker', 'worker']);
+    ch.sendToQueue(q.queue, Buffer.from('1'));
+    ch.sendToQueue(q.queue, Buffer.from('2'));
+    await a.one();
+    await b.one();
+    await other.close();
+    await ch.close();
+  });
+
+  it('channel.flow active=false stops deliveries on the channel until active=true', async () => {
+    const ch = await confirmChannel();
+    const q = await ch.assertQueue(unique('flow'));
+    const peer = await RawPeer.open(gw.port('amqp091'));
+    peer.method(defs.ChannelFlow as number, 1, { active: false });
+    expect((await peer.expectMethod('ChannelFlowOk')).fields?.['active']).toBe(false);
+    peer.method(defs.BasicConsume as number, 1, { queue: q.queue, noAck: true });
+    await peer.expectMethod('BasicConsumeOk');
+    ch.sendToQueue(q.queue, Buffer.from('held'));
+    await ch.waitForConfirms();
+    // The core handed the message to the channel (routed, and the queue is empty)...
+    expect(gw.gateway.broker.vhost('/').queueInfo(q.queue)?.messageCount).toBe(0);
+    // ...and a round trip on the same connection shows nothing was sent before it.
+    peer.method(defs.BasicQos as number, 1, { prefetchCount: 0 });
+    await peer.until(() => peer.frames.find((f) => f.method === 'BasicQosOk'), 'qos-ok');
+    expect(peer.frames.some((f) => f.method === 'BasicDeliver')).toBe(false);
+    peer.method(defs.ChannelFlow as number, 1, { active: true });
+    await peer.expectMethod('ChannelFlowOk');
+    await peer.expectMethod('BasicDeliver');
+    peer.close();
+    await ch.deleteQueue(q.queue);
     await ch.close();
   });
 });
