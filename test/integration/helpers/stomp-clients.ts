@@ -10,14 +10,25 @@ import {
 } from '@stomp/stompjs';
 import { FrameParser } from '../../../adapters/stomp/frame-parser.js';
 import type { StompFrame } from '../../../adapters/stomp/frame.js';
+import { ADAPTERS } from '../../../src/adapters.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 const TIMEOUT_MS = 5000;
 
-/** A test gateway for STOMP-only files: MQTT (which would take its default ports) is off;
- * the AMQP port is already ephemeral in the shared helper. */
-export function startStompGateway(stomp: Readonly<Record<string, unknown>>): Promise<TestGateway> {
-  return startTestGateway({ protocols: { mqtt: { enabled: false }, stomp } });
+/** A test gateway with STOMP and, when asked, MQTT (TCP) and AMQP 0-9-1 for cross-protocol
+ * tests; every other adapter is off and every port is 0. */
+export function startStompGateway(
+  stomp: Readonly<Record<string, unknown>>,
+  with_: { readonly mqtt?: boolean; readonly amqp091?: boolean } = {},
+): Promise<TestGateway> {
+  const protocols: Record<string, unknown> = {};
+  for (const entry of ADAPTERS) protocols[entry.name] = { enabled: false };
+  protocols.stomp = stomp;
+  if (with_.mqtt === true) {
+    protocols.mqtt = { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } };
+  }
+  if (with_.amqp091 === true) protocols.amqp091 = { enabled: true };
+  return startTestGateway({ protocols });
 }
 
 /** Resolves with the first value `register` hands over, or rejects after `ms`. */
