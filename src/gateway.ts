@@ -13,6 +13,7 @@ import {
 } from './config/schema.js';
 import { Broker } from './core/broker.js';
 import { createLogger } from './log/logger.js';
+import { startManagement, type ManagementServer } from './management/http-server.js';
 import { PromMetrics } from './metrics/metrics.js';
 import { createStore } from './store/create-store.js';
 import type { Adapter, AdapterContext, ListenAddress, Logger, ProtocolName, Store } from './spi.js';
@@ -25,7 +26,11 @@ export interface Gateway {
   readonly broker: Broker;
   readonly store: Store;
   readonly metrics: PromMetrics;
-  start(): Promise<{ readonly addresses: readonly ListenAddress[] }>;
+  /** `management` is the HTTP API's address when it is enabled. */
+  start(): Promise<{
+    readonly addresses: readonly ListenAddress[];
+    readonly management?: { readonly host: string; readonly port: number } | undefined;
+  }>;
   stop(opts?: { readonly graceful?: boolean }): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
   const store = createStore(config);
   const metrics = new PromMetrics();
+  metrics.observe(broker);
   const authn = new StaticUsers(config.auth.users);
   let connectionSeq = 0;
   const base = {
@@ -51,6 +57,10 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   };
   const running = new Map<ProtocolName, Running>();
   const listeners: Listener[] = [];
+  const addresses: ListenAddress[] = [];
+  let management: ManagementServer | undefined;
+  let ready = false;
+  const adapters = (): Adapter<never>[] => [...running.values()].map((r) => r.adapter);
 
   async function startAdapter<S extends z.ZodObject>(
     entry: AdapterEntry<S>,
@@ -116,16 +126,37 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       await broker.recover(store, (err) => {
         log.error({ err }, 'store write failed');
       });
-      const addresses: ListenAddress[] = [];
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
       addresses.push(...(await startAmqpPort(log)));
       if (addresses.length === 0) {
         log.warn({}, 'no protocol adapter is enabled: the gateway accepts no client connections');
       }
       for (const a of addresses) log.info({ ...a }, 'listening');
-      return { addresses };
+      if (config.management.enabled) {
+        management = await startManagement(
+          {
+            broker,
+            authn,
+            metrics,
+            nodeName: config.name,
+            connections: () => adapters().flatMap((a) => [...a.connections()]),
+            closeConnection: (id, reason) =>
+              adapters().some((a) => a.closeConnection?.(id, reason) ?? false),
+            listeners: () => addresses,
+            ready: () => ready,
+          },
+          config.management,
+        );
+        log.info({ ...management.address }, 'management API and /metrics');
+      }
+      ready = true;
+      return { addresses, management: management?.address };
     },
     async stop(opts = {}) {
+      ready = false;
+      await management?.close();
+      management = undefined;
+      addresses.length = 0;
       await Promise.all(listeners.splice(0).map((l) => l.close()));
       const graceful = opts.graceful ?? true;
       await Promise.all([...running.values()].map((r) => r.adapter.stop({ graceful })));

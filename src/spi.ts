@@ -348,6 +348,8 @@ export interface Credentials {
 export interface Principal {
   readonly username: string;
   readonly vhosts?: readonly string[] | undefined;
+  /** RabbitMQ-style user tags; `administrator` may use the management API. */
+  readonly tags?: readonly string[] | undefined;
 }
 
 export interface ConnectionInfo {
@@ -360,8 +362,8 @@ export interface ConnectionInfo {
 }
 
 export interface Authenticator {
-  /** Rejects with GW_ERR_AUTHENTICATION_FAILED. */
-  authenticate(creds: Credentials, conn: ConnectionInfo): Promise<Principal>;
+  /** Rejects with GW_ERR_AUTHENTICATION_FAILED. `conn` is absent for the management API. */
+  authenticate(creds: Credentials, conn?: ConnectionInfo): Promise<Principal>;
 }
 
 export type Permission = 'configure' | 'write' | 'read';
@@ -435,6 +437,8 @@ export interface Adapter<C = unknown> {
   handle(stream: Duplex, info: ConnectionInfo): void;
   stop(opts: { readonly graceful: boolean }): Promise<void>;
   connections(): Iterable<ConnectionSummary>;
+  /** Close one connection with the protocol's own notice; false when it is not ours. */
+  closeConnection?(id: string, reason: string): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

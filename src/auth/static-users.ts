@@ -11,11 +11,11 @@ export class StaticUsers implements Authenticator {
     this.#users = new Map(users.map((u) => [u.username, u]));
   }
 
-  async authenticate(creds: Credentials, _conn: ConnectionInfo): Promise<Principal> {
+  async authenticate(creds: Credentials, _conn?: ConnectionInfo): Promise<Principal> {
     const user = creds.username === undefined ? undefined : this.#users.get(creds.username);
     if (!user || !(await verifyPassword(creds.password ?? '', user.passwordHash))) {
       throw new BrokerError('GW_ERR_AUTHENTICATION_FAILED', 'authentication failed');
     }
-    return { username: user.username, vhosts: user.vhosts };
+    return { username: user.username, vhosts: user.vhosts, tags: user.tags };
   }
 }

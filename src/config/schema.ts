@@ -28,6 +28,8 @@ export const userSchema = z.object({
   /** `scrypt$<N>$<salt b64>$<hash b64>`; make one with `gateway hash-password`. */
   passwordHash: z.string().regex(/^scrypt\$\d+\$[^$]+\$[^$]+$/, 'must be scrypt$N$salt$hash'),
   vhosts: z.array(z.string()).default(['/']),
+  /** `administrator` may use the management API (RabbitMQ's tag). */
+  tags: z.array(z.string()).default([]),
 });
 
 function protocolsSchema() {
@@ -59,6 +61,10 @@ export const gatewayConfigSchema = z
         handshakeTimeoutMs: z.number().int().min(1).default(10_000),
       })
       .prefault({}),
+    /** The management HTTP API, `/metrics`, `/healthz` and `/readyz` (RabbitMQ's port). */
+    management: z
+      .object({ enabled: z.boolean().default(true), host, port: port.default(15672) })
+      .prefault({}),
     vhosts: z.array(z.string().min(1)).default(['/']),
     store: z
       .object({
@@ -79,6 +85,7 @@ export const gatewayConfigSchema = z
             passwordHash:
               'scrypt$16384$Z3Vlc3Qtc2FsdC0wMDAx$BXwBYcTy9W24ZNlJkHvnaw70sOpigxoxivsP6M5g+Iw=',
             vhosts: ['/'],
+            tags: ['administrator'],
           },
         ]),
       })

@@ -68,6 +68,9 @@ export class Vhost implements VhostApi, QueueHooks {
   /** Bindings by destination, so deleting a queue or exchange drops its bindings. */
   readonly #byDestination = new Map<string, Set<Binding>>();
 
+  /** Publish outcomes since start, for metrics. */
+  readonly stats = { published: 0, routed: 0, unroutable: 0, refused: 0 };
+
   /** Set once recovery is done, so recovering does not write back what it reads. */
   persistence: DurableLog | undefined;
 
@@ -441,7 +444,13 @@ export class Vhost implements VhostApi, QueueHooks {
         : commits.length === 1
           ? commits[0]
           : Promise.all(commits).then(() => undefined);
-    if (refusedBy !== undefined) return { status: 'refused', queues: queued, refusedBy, committed };
+    this.stats.published++;
+    if (refusedBy !== undefined) {
+      this.stats.refused++;
+      return { status: 'refused', queues: queued, refusedBy, committed };
+    }
+    if (targets.length === 0) this.stats.unroutable++;
+    else this.stats.routed++;
     return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued, committed };
   }
 
@@ -508,6 +517,20 @@ export class Vhost implements VhostApi, QueueHooks {
     for (const q of targets) {
       if (reason === 'rejected' || !isDeathCycle(q.name, deaths)) q.enqueue(next, now);
     }
+  }
+
+  // ------------------------------------------------------------------ listing (management)
+
+  listExchanges(): Exchange[] {
+    return [...this.#exchanges.values()];
+  }
+
+  listQueues(): Queue[] {
+    return [...this.#queues.values()];
+  }
+
+  listBindings(): Binding[] {
+    return [...this.#exchanges.values()].flatMap((x) => [...x.bindings.values()]);
   }
 
   /** Shutdown: cancel consumers and stop timers, leaving the store as it is. */

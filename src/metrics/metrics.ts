@@ -1,7 +1,10 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Broker } from '../core/broker.js';
+import type { Queue } from '../core/queues/queue.js';
 import type { Metrics, ProtocolName } from '../spi.js';
 
-/** Prometheus counters behind the adapters' Metrics interface. */
+/** Prometheus metrics: adapter counters pushed through the Metrics interface, broker state
+ * (queues, publish outcomes) read at scrape time, and the process's own metrics. */
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
   readonly #connections = new Gauge({
@@ -29,6 +32,10 @@ export class PromMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+
   connectionOpened(protocol: ProtocolName): void {
     this.#connections.inc({ protocol });
     this.#connectionsTotal.inc({ protocol });
@@ -41,5 +48,48 @@ export class PromMetrics implements Metrics {
   }
   messagesOut(protocol: ProtocolName, n = 1): void {
     this.#messagesOut.inc({ protocol }, n);
+  }
+
+  /** Queue depth, unacked, consumers and publish outcomes, read from the broker per scrape. */
+  observe(broker: Broker): void {
+    const vhosts = () => broker.vhostNames().map((n) => broker.vhost(n));
+    const queueGauge = (name: string, help: string, read: (q: Queue) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['vhost', 'queue'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const v of vhosts())
+            for (const q of v.listQueues()) this.set({ vhost: v.name, queue: q.name }, read(q));
+        },
+      });
+    };
+    queueGauge(
+      'gateway_queue_messages_ready',
+      'Messages ready for delivery',
+      (q) => q.messageCount,
+    );
+    queueGauge(
+      'gateway_queue_messages_unacked',
+      'Messages delivered and not yet acknowledged',
+      (q) => q.unackedCount,
+    );
+    queueGauge('gateway_queue_consumers', 'Consumers', (q) => q.consumerCount);
+    new Counter({
+      name: 'gateway_publishes_total',
+      help: 'Publishes by outcome: routed, unroutable, refused (queue limit)',
+      labelNames: ['vhost', 'outcome'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const v of vhosts()) {
+          for (const outcome of ['routed', 'unroutable', 'refused'] as const) {
+            this.inc({ vhost: v.name, outcome }, v.stats[outcome]);
+          }
+        }
+      },
+    });
   }
 }

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/require-await -- the Store interface is async; memory completes at once */
 import type {
   RetainedMessage,
   Store,

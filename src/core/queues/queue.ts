@@ -69,6 +69,7 @@ export class Queue implements ConsumerHost, SettleTarget {
   readonly #ready: ReadyList;
   readonly #consumers: QueueConsumer[] = [];
   #readyBytes = 0;
+  #unacked = 0;
   #seq = 0;
   #rr = 0;
   #dispatching = false;
@@ -96,6 +97,14 @@ export class Queue implements ConsumerHost, SettleTarget {
   get consumerCount(): number {
     return this.#consumers.length;
   }
+
+  /** Delivered and not yet settled. */
+  get unackedCount(): number {
+    return this.#unacked;
+  }
+
+  /** Running totals for the management API and metrics. */
+  readonly stats = { published: 0, delivered: 0, redelivered: 0, acked: 0 };
 
   get deleted(): boolean {
     return this.#deleted;
@@ -126,7 +135,9 @@ export class Queue implements ConsumerHost, SettleTarget {
     const ttls = [args.messageTtl, parseExpiration(message.properties.expiration)].filter(
       (t): t is number => t !== undefined,
     );
-    const priority = Math.min(Math.max(message.properties.priority ?? 0, 0), args.maxPriority);
+    // An index into the priority levels: truncated and clamped to 0..x-max-priority, NaN = 0.
+    const requested = Math.trunc(message.properties.priority ?? 0) || 0;
+    const priority = Math.min(Math.max(requested, 0), args.maxPriority);
     const entry: Entry = {
       seq: this.#seq++,
       message,
@@ -137,6 +148,7 @@ export class Queue implements ConsumerHost, SettleTarget {
       storeId: persistence ? persistence.nextId() : 0,
     };
     const committed = persistence?.append(this, entry);
+    this.stats.published++;
     this.#pushReady(entry);
     this.#enforceMaxLength();
     this.dispatch();
@@ -340,7 +352,9 @@ export class Queue implements ConsumerHost, SettleTarget {
   #requeueAll(c: QueueConsumer): void {
     for (const d of c.pending) {
       d.settled = true;
-      if (!this.#deleted) this.#requeue(d.entry);
+      if (this.#deleted) continue;
+      this.#unacked--;
+      this.#requeue(d.entry);
     }
     c.pending.clear();
   }
@@ -374,7 +388,10 @@ export class Queue implements ConsumerHost, SettleTarget {
    * marks them redelivered. */
   #handOut(entry: Entry, noAck: boolean, consumer: QueueConsumer | undefined): QueueDelivery {
     const delivery = new QueueDelivery(this, entry, noAck, consumer);
+    if (entry.deliveryCount > 0) this.stats.redelivered++;
+    this.stats.delivered++;
     entry.deliveryCount++;
+    if (!noAck) this.#unacked++;
     if (noAck) this.#discard(entry, undefined);
     else if (entry.storeId !== 0) this.#hooks.persistence?.delivered(this, entry);
     return delivery;
@@ -383,6 +400,8 @@ export class Queue implements ConsumerHost, SettleTarget {
   settle(d: QueueDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
     d.consumer?.pending.delete(d);
     if (this.#deleted) return;
+    this.#unacked--;
+    if (outcome === 'ack') this.stats.acked++;
     if (outcome === 'requeue') this.#requeue(d.entry);
     else this.#discard(d.entry, outcome === 'reject' ? 'rejected' : undefined);
     this.dispatch();
@@ -406,6 +425,7 @@ export class Queue implements ConsumerHost, SettleTarget {
     const count = this.#ready.length;
     this.#ready.clear();
     this.#readyBytes = 0;
+    this.#unacked = 0;
     for (const c of this.#consumers.splice(0)) {
       c.active = false;
       c.pending.clear();

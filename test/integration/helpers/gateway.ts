@@ -7,19 +7,41 @@ export interface TestGateway {
   readonly addresses: readonly ListenAddress[];
   /** The real port of a listener (port 0 in the config). */
   port(protocol: ProtocolName, transport?: ListenAddress['transport']): number;
+  /** The management API's base URL. */
+  readonly managementUrl: string;
   stop(): Promise<void>;
 }
 
-/** A whole gateway on loopback with the AMQP listener on port 0, the memory store and silent
- * logs; values in `config` win over these. */
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isTree(b) && isTree(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+const loopback = { host: '127.0.0.1', port: 0 };
+
+/** Every listener on loopback port 0 (so test files run in parallel), the memory store and
+ * silent logs; values in `config` win over these. */
+const TEST_DEFAULTS: GatewayConfigInput = {
+  log: { level: 'silent' },
+  store: { type: 'memory' },
+  amqp: loopback,
+  management: loopback,
+  protocols: {
+    mqtt: { tcp: loopback, ws: loopback },
+    stomp: { tcp: loopback, ws: loopback },
+  },
+};
+
 export async function startTestGateway(config: GatewayConfigInput = {}): Promise<TestGateway> {
-  const gateway = createGateway({
-    log: { level: 'silent' },
-    store: { type: 'memory' },
-    ...config,
-    amqp: { host: '127.0.0.1', port: 0, ...config.amqp },
-  });
-  const { addresses } = await gateway.start();
+  const gateway = createGateway(deepMerge(TEST_DEFAULTS, config));
+  const { addresses, management } = await gateway.start();
   return {
     gateway,
     addresses,
@@ -28,6 +50,7 @@ export async function startTestGateway(config: GatewayConfigInput = {}): Promise
       if (!a) throw new Error(`no ${protocol}/${transport} listener`);
       return a.port;
     },
+    managementUrl: management ? `http://127.0.0.1:${management.port}` : '',
     stop: () => gateway.stop({ graceful: false }),
   };
 }

@@ -76,6 +76,7 @@ describe('users', () => {
     ).resolves.toEqual({
       username: 'guest',
       vhosts: ['/'],
+      tags: ['administrator'],
     });
     await expect(
       users.authenticate({ username: 'guest', password: 'nope' }, conn),
@@ -95,7 +96,12 @@ describe('gateway', () => {
     const protocols = Object.fromEntries(
       Object.keys(gatewayConfigSchema.parse({}).protocols).map((p) => [p, { enabled: false }]),
     );
-    const gw = createGateway({ log: { level: 'silent' }, store: { type: 'memory' }, protocols });
+    const gw = createGateway({
+      log: { level: 'silent' },
+      store: { type: 'memory' },
+      management: { enabled: false },
+      protocols,
+    });
     const { addresses } = await gw.start();
     expect(addresses).toEqual([]);
     expect(gw.broker.vhost('/').exchangeExists('amq.topic')).toBe(true);

@@ -26,6 +26,7 @@ async function start(dataDir: string): Promise<Gateway> {
     log: { level: 'silent' },
     dataDir,
     store: { type: 'sqlite' },
+    management: { enabled: false },
     protocols: noAdapters,
   });
   await g.start();
@@ -134,7 +135,12 @@ describe('restart recovery (sqlite)', () => {
       join(dir, DB_FILE),
       Buffer.from('this is not a sqlite database, just garbage bytes'.repeat(100)),
     );
-    const g = createGateway({ log: { level: 'silent' }, dataDir: dir, protocols: noAdapters });
+    const g = createGateway({
+      log: { level: 'silent' },
+      dataDir: dir,
+      management: { enabled: false },
+      protocols: noAdapters,
+    });
     await expect(g.start()).rejects.toThrow(new RegExp(`cannot open the data file .*${DB_FILE}`));
   });
 });
