@@ -17,6 +17,7 @@ import type { Message, MessageOrigin, VhostApi } from '../../src/spi.js';
 import type { ClientInternals, DeliverablePacket } from './aedes-internals.js';
 import type { Dispatcher } from './dispatcher.js';
 import { deliveryQos, mqttNativeOf, toCoreMessage, type PublishLike } from './message-map.js';
+import { INVALID_FILTER } from './packet-guards.js';
 import { parseShared, SHARE_PREFIX, type SharedSubscriptions } from './shared-subscriptions.js';
 import { filterToPattern, routingKeyToTopic } from './topic-map.js';
 
@@ -141,10 +142,34 @@ export class CoreMq {
       return;
     }
     this.#opts.dispatcher.add(owner.client, topic, listener);
-    const pattern = filterToPattern(topic);
+    this.#ref(topic);
+  }
+
+  /** Keeps a stored session's filter bound while its client is offline. */
+  holdFilter(filter: string): void {
+    if (isNodeFilter(filter)) this.#ref(filter);
+  }
+
+  releaseFilter(filter: string): void {
+    if (isNodeFilter(filter)) this.#unref(filter);
+  }
+
+  #ref(filter: string): void {
+    const pattern = filterToPattern(filter);
     const refs = this.#patternRefs.get(pattern) ?? 0;
     if (refs === 0) this.#opts.vhost.bindQueue(this.#queue, this.#opts.exchange, pattern);
     this.#patternRefs.set(pattern, refs + 1);
+  }
+
+  #unref(filter: string): void {
+    const pattern = filterToPattern(filter);
+    const refs = (this.#patternRefs.get(pattern) ?? 1) - 1;
+    if (refs > 0) {
+      this.#patternRefs.set(pattern, refs);
+      return;
+    }
+    this.#patternRefs.delete(pattern);
+    this.#opts.vhost.unbindQueue(this.#queue, this.#opts.exchange, pattern);
   }
 
   #off(topic: string, listener: Listener): void {
@@ -153,15 +178,7 @@ export class CoreMq {
       return;
     }
     if (this.#opts.shared.detach(listener)) return;
-    if (!this.#opts.dispatcher.remove(topic, listener)) return;
-    const pattern = filterToPattern(topic);
-    const refs = (this.#patternRefs.get(pattern) ?? 1) - 1;
-    if (refs > 0) {
-      this.#patternRefs.set(pattern, refs);
-      return;
-    }
-    this.#patternRefs.delete(pattern);
-    this.#opts.vhost.unbindQueue(this.#queue, this.#opts.exchange, pattern);
+    if (this.#opts.dispatcher.remove(topic, listener)) this.#unref(topic);
   }
 
   #fromCore(message: Message): void {
@@ -187,6 +204,15 @@ export class CoreMq {
       }, this.#opts.onError)
       .finally(() => this.#pendingCount--);
   }
+}
+
+/** Filters served by the node queue (not `$SYS/`, shared or refused ones). */
+function isNodeFilter(filter: string): boolean {
+  return (
+    !filter.startsWith(SYS_PREFIX) &&
+    !filter.startsWith(SHARE_PREFIX) &&
+    !filter.startsWith(INVALID_FILTER)
+  );
 }
 
 function packetOf(

@@ -53,7 +53,10 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     const vhost = ctx.broker.vhost(cfg.vhost);
     this.#nodeConnectionId = ctx.nextConnectionId('mqtt');
     const brokerId = randomUUID();
-    const offline = createSessionStore();
+    const offline = createSessionStore({
+      added: (filter) => mq.holdFilter(filter),
+      removed: (filter) => mq.releaseFilter(filter),
+    });
     const dispatcher = new Dispatcher({
       qos0BufferLimit: cfg.qos0BufferLimit,
       outgoingUpdate: (client, packet) => offline.outgoingUpdate(client, packet),

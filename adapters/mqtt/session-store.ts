@@ -4,8 +4,12 @@
  * in-memory implementation for now; backing it with the gateway store comes with the store
  * issue.
  *
- * One change to it: a queued message that was already sent once (it has a packet id) is
- * resent with DUP set [MQTT-3.3.1-1]; aedes resends it as if new.
+ * Two additions:
+ * - a queued message that was already sent once (it has a packet id) is resent with DUP set
+ *   [MQTT-3.3.1-1]; aedes resends it as if new;
+ * - the QoS 1/2 filters of stored sessions are reported through `onFilters`, so the node keeps
+ *   them bound in the core while their clients are offline and messages from other protocols
+ *   can be queued for them.
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'aedes';
@@ -14,6 +18,9 @@ import type { DeliverablePacket } from './aedes-internals.js';
 
 /** The promise-returning calls the adapter makes itself. */
 export interface SessionStore {
+  addSubscriptions(client: Client, subs: readonly StoredSub[]): Promise<void>;
+  removeSubscriptions(client: Client, topics: readonly string[]): Promise<void>;
+  cleanSubscriptions(client: Client): Promise<void>;
   subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string }[]>;
   outgoingEnqueue(sub: { clientId: string }, packet: DeliverablePacket): Promise<void>;
   outgoingEnqueueCombi(subs: { clientId: string }[], packet: DeliverablePacket): Promise<void>;
@@ -21,14 +28,63 @@ export interface SessionStore {
   outgoingStream(client: Client): Readable;
 }
 
-export function createSessionStore(): SessionStore {
+interface StoredSub {
+  readonly topic: string;
+  readonly qos: number;
+}
+
+export interface FilterEvents {
+  /** A stored session now has this QoS 1/2 filter. */
+  added(filter: string): void;
+  /** A stored session no longer has it. */
+  removed(filter: string): void;
+}
+
+export function createSessionStore(events: FilterEvents): SessionStore {
   // Its typings declare an ES default export; the package is CommonJS whose module.exports
   // is the factory (aedes imports it the same way).
   const store = (memoryPersistence as unknown as () => SessionStore)();
+  trackFilters(store, events);
   const outgoingStream = store.outgoingStream.bind(store);
   store.outgoingStream = (client) =>
     outgoingStream(client).map((p: DeliverablePacket) =>
       p.messageId === undefined ? p : { ...p, dup: true },
     );
   return store;
+}
+
+/** Reports each (session, filter) pair once, while it holds QoS >= 1. */
+function trackFilters(store: SessionStore, events: FilterEvents): void {
+  const byClient = new Map<string, Set<string>>();
+  const drop = (clientId: string, topic: string): void => {
+    const set = byClient.get(clientId);
+    if (!set?.delete(topic)) return;
+    if (set.size === 0) byClient.delete(clientId);
+    events.removed(topic);
+  };
+  const add = store.addSubscriptions.bind(store);
+  const remove = store.removeSubscriptions.bind(store);
+  const clean = store.cleanSubscriptions.bind(store);
+  store.addSubscriptions = async (client, subs) => {
+    await add(client, subs);
+    for (const { topic, qos } of subs) {
+      if (qos === 0 || qos > 2) {
+        drop(client.id, topic);
+        continue;
+      }
+      let set = byClient.get(client.id);
+      if (!set) byClient.set(client.id, (set = new Set()));
+      if (set.has(topic)) continue;
+      set.add(topic);
+      events.added(topic);
+    }
+  };
+  store.removeSubscriptions = async (client, topics) => {
+    await remove(client, topics);
+    for (const topic of topics) drop(client.id, topic);
+  };
+  store.cleanSubscriptions = async (client) => {
+    await clean(client);
+    for (const topic of [...(byClient.get(client.id) ?? [])]) drop(client.id, topic);
+  };
 }
