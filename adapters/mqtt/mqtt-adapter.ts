@@ -54,8 +54,12 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     this.#nodeConnectionId = ctx.nextConnectionId('mqtt');
     const brokerId = randomUUID();
     const offline = createSessionStore({
-      added: (filter) => mq.holdFilter(filter),
-      removed: (filter) => mq.releaseFilter(filter),
+      added: (filter) => {
+        mq.holdFilter(filter);
+      },
+      removed: (filter) => {
+        mq.releaseFilter(filter);
+      },
     });
     const dispatcher = new Dispatcher({
       qos0BufferLimit: cfg.qos0BufferLimit,
