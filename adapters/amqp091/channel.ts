@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, ConsumerSink, Delivery, Permission, Resource } from '../../src/spi.js';
 import { AmqpError, REPLY } from './amqp-error.js';
-import { encodeContent } from './codec/content.js';
+import { DeliverFrame, encodeContent, encodedMethod } from './codec/content.js';
 import {
   encodeMethod,
   METHOD,
@@ -24,6 +24,8 @@ import { settleQuietly, type Outcome } from './settle.js';
 
 interface ConsumerState {
   readonly tag: string;
+  /** `tag` as shortstr bytes for basic.deliver. */
+  readonly wireTag: Buffer;
   readonly noAck: boolean;
   consumer: Consumer | undefined;
   /** consume-ok is out: deliveries may flow. */
@@ -275,7 +277,7 @@ export class Amqp091Channel {
       queue = this.queueName(f.queue);
       this.authorize('read', 'queue', queue);
     }
-    const cs: ConsumerState = { tag, noAck: f.noAck, consumer: undefined, ready: false, paused: false, replyQueue };
+    const cs: ConsumerState = { tag, wireTag: DeliverFrame.tag(tag), noAck: f.noAck, consumer: undefined, ready: false, paused: false, replyQueue };
     const sink: ConsumerSink = {
       deliver: (d) => this.#onDelivery(cs, d),
       cancelled: () => {
@@ -346,18 +348,11 @@ export class Amqp091Channel {
       this.#countedUnacked++;
     }
     const m = d.message;
-    const out = [
-      encodeMethod('BasicDeliver', this.id, {
-        consumerTag: cs.tag,
-        deliveryTag: tag,
-        redelivered: d.redelivered,
-        exchange: m.exchange,
-        routingKey: m.routingKey,
-      }),
-    ];
-    encodeContent(this.id, rawPropertiesOf(m), m.body, this.conn.frameMax, out);
+    const out: Buffer[] = [];
+    const frame = new DeliverFrame(this.id, cs.wireTag, tag, d.redelivered, m.exchange, m.routingKey);
+    encodeContent(this.id, frame, rawPropertiesOf(m), m.body, this.conn.frameMax, out);
     this.conn.sendAll(out);
-    this.conn.ctx.metrics.messagesOut('amqp091');
+    this.conn.countOut();
   }
 
   /** Send held deliveries while allowed, then let paused consumers go on. Called on ack, qos,
@@ -391,18 +386,17 @@ export class Amqp091Channel {
     const d = res.delivery;
     if (!noAck) this.#unacked.set(tag, { delivery: d, counted: false });
     const m = d.message;
-    const out = [
-      encodeMethod('BasicGetOk', this.id, {
-        deliveryTag: tag,
-        redelivered: d.redelivered,
-        exchange: m.exchange,
-        routingKey: m.routingKey,
-        messageCount: res.messageCount,
-      }),
-    ];
-    encodeContent(this.id, rawPropertiesOf(m), m.body, this.conn.frameMax, out);
+    const out: Buffer[] = [];
+    const method = encodeMethod('BasicGetOk', this.id, {
+      deliveryTag: tag,
+      redelivered: d.redelivered,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      messageCount: res.messageCount,
+    });
+    encodeContent(this.id, encodedMethod(method), rawPropertiesOf(m), m.body, this.conn.frameMax, out);
     this.conn.sendAll(out);
-    this.conn.ctx.metrics.messagesOut('amqp091');
+    this.conn.countOut();
   }
 
   // ------------------------------------------------------------------ acks

@@ -97,6 +97,9 @@ export class Amqp091Connection {
   #handshakeTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   #closedWaiters: (() => void)[] = [];
+  /** Message counts reported to the metrics once per tick rather than per message. */
+  #messagesIn = 0;
+  #messagesOut = 0;
   #cleanedUp = false;
 
   constructor(
@@ -178,18 +181,21 @@ export class Amqp091Connection {
 
   #afterQueue(): void {
     this.#wroteSinceTick = true;
-    if (this.#outBytes >= FLUSH_BYTES) {
+    if (this.#outBytes >= FLUSH_BYTES) this.#flush();
+    else this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(() => {
       this.#flush();
-    } else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      process.nextTick(() => {
-        this.#flush();
-      });
-    }
+    });
   }
 
   #flush(): void {
     this.#flushScheduled = false;
+    this.#reportCounts();
     const out = this.#out;
     if (out.length === 0 || this.#stream.destroyed) return;
     this.#out = [];
@@ -201,6 +207,22 @@ export class Amqp091Connection {
     this.#stream.cork();
     for (const b of out) this.#stream.write(b);
     this.#stream.uncork();
+  }
+
+  countIn(): void {
+    this.#messagesIn++;
+    this.#scheduleFlush();
+  }
+
+  countOut(): void {
+    this.#messagesOut++;
+  }
+
+  #reportCounts(): void {
+    if (this.#messagesIn > 0) this.ctx.metrics.messagesIn('amqp091', this.#messagesIn);
+    if (this.#messagesOut > 0) this.ctx.metrics.messagesOut('amqp091', this.#messagesOut);
+    this.#messagesIn = 0;
+    this.#messagesOut = 0;
   }
 
   // ------------------------------------------------------------------ input
@@ -535,6 +557,7 @@ export class Amqp091Connection {
     this.#releaseChannels();
     this.#cleanedUp = true;
     this.#out = [];
+    this.#reportCounts();
     if (wasOpen) this.ctx.metrics.connectionClosed('amqp091');
     this.#onClosed(this);
     for (const w of this.#closedWaiters.splice(0)) w();

@@ -6,7 +6,7 @@
  */
 import type { Message, MessageProperties } from '../../src/spi.js';
 import { AmqpError, REPLY } from './amqp-error.js';
-import { CLASS_BASIC, decodeContentHeader, decodeProperties, encodeContent } from './codec/content.js';
+import { CLASS_BASIC, decodeContentHeader, decodeProperties, encodeContent, encodedMethod } from './codec/content.js';
 import { encodeMethod, METHOD, type ClientMethod } from './codec/defs.js';
 import type { Amqp091Channel, Unacked } from './channel.js';
 import { DIRECT_REPLY_TO } from './direct-reply-to.js';
@@ -159,7 +159,7 @@ export class Publisher {
       origin: { protocol: 'amqp091', connectionId: conn.id },
       native: raw.length > 0 ? new Amqp091Native(raw, c.headers, properties) : undefined,
     };
-    conn.ctx.metrics.messagesIn('amqp091');
+    conn.countIn();
     if (this.#mode === 'tx') {
       if (this.#txPublishes.length >= conn.options.maxPendingPerChannel) {
         throw new AmqpError(REPLY.PRECONDITION_FAILED, 'too many uncommitted publishes', { methodId });
@@ -201,15 +201,14 @@ export class Publisher {
 
   #sendReturn(message: Message): void {
     const ch = this.#ch;
-    const out = [
-      encodeMethod('BasicReturn', ch.id, {
-        replyCode: REPLY.NO_ROUTE,
-        replyText: 'NO_ROUTE',
-        exchange: message.exchange,
-        routingKey: message.routingKey,
-      }),
-    ];
-    encodeContent(ch.id, rawPropertiesOf(message), message.body, ch.conn.frameMax, out);
+    const out: Buffer[] = [];
+    const method = encodeMethod('BasicReturn', ch.id, {
+      replyCode: REPLY.NO_ROUTE,
+      replyText: 'NO_ROUTE',
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+    });
+    encodeContent(ch.id, encodedMethod(method), rawPropertiesOf(message), message.body, ch.conn.frameMax, out);
     ch.conn.sendAll(out);
   }
 

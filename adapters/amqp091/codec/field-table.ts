@@ -169,7 +169,13 @@ function decodeEntries(r: Reader, end: number, depth: number): HeaderTable {
     r.need(klen);
     const key = r.buf.toString('utf8', r.offset, r.offset + klen);
     r.offset += klen;
-    out[key] = decodeValue(r, depth);
+    const value = decodeValue(r, depth);
+    // A key '__proto__' must stay data, never replace the object's prototype.
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[key] = value;
+    }
   }
   if (r.offset !== end) throw new FieldTableError('field table overruns its length');
   return out;

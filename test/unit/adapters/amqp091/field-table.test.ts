@@ -82,6 +82,14 @@ describe('AMQP 0-9-1 §4.2.5.5 field tables', () => {
     expect(decodeTable(wire.subarray(4))).toEqual({ d: { '!': 'timestamp', value: 5 }, l: { '!': 'int64', value: 2n ** 60n } });
   });
 
+  it('keeps a __proto__ key as data', () => {
+    const wire = Buffer.from([9, ...Buffer.from('__proto__'), 0x74, 1]);
+    const decoded = decodeTable(wire);
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__']);
+    expect(encodeTable(decoded).subarray(4).equals(wire)).toBe(true);
+  });
+
   it('rejects truncated input, unknown tags and excessive nesting', () => {
     expect(() => decodeTable(Buffer.from([1, 0x61, 0x53, 0, 0, 0, 9]))).toThrow(FieldTableError);
     expect(() => decodeTable(Buffer.from([1, 0x61, 0x7a]))).toThrow(FieldTableError);
