@@ -5,7 +5,9 @@ import type {
   ConnectionSummary,
   Delivery,
   Logger,
+  Permission,
   Principal,
+  Resource,
   VhostApi,
 } from '../../src/spi.js';
 import type { HeaderList, StompFrame, StompVersion } from './frame.js';
@@ -131,6 +133,12 @@ export class StompConnection implements SubscriptionOwner {
 
   get username(): string {
     return this.principal?.username ?? '';
+  }
+
+  /** The permission check where RabbitMQ makes it (configure / write / read). */
+  authorize(perm: Permission, kind: Resource['kind'], name: string, routingKey?: string): void {
+    if (!this.principal) throw new StompProtocolError('Not connected', 'frame before CONNECT');
+    this.ctx.authz.check(this.principal, perm, { vhost: this.vhost.name, kind, name, routingKey });
   }
 
   summary(): ConnectionSummary {

@@ -7,6 +7,7 @@ import { StompProtocolError } from '../errors.js';
 import { propertiesFromSend } from '../header-mapping.js';
 import { queueHeaders } from '../queue-arguments.js';
 import { openSubscription } from './subscribe.js';
+import { declareSharedQueue, requireQueue } from './queues.js';
 
 interface Target {
   readonly exchange: string;
@@ -22,34 +23,13 @@ function sendTarget(conn: StompConnection, dest: Destination, frame: StompFrame)
       return { exchange: dest.exchange, routingKey: dest.key };
     case 'queue':
       if (!conn.declaredQueues.has(dest.queue)) {
-        const q = queueHeaders(frame.headers, false);
-        conn.ctx.authz.check(conn.principal ?? { username: '' }, 'configure', {
-          vhost: conn.vhost.name,
-          kind: 'queue',
-          name: dest.queue,
-        });
-        conn.vhost.declareQueue(
-          {
-            name: dest.queue,
-            durable: q.durable ?? true,
-            autoDelete: q.autoDelete ?? false,
-            exclusiveOwner: q.exclusive === true ? conn.id : undefined,
-            arguments: q.arguments,
-          },
-          { connectionId: conn.id },
-        );
+        declareSharedQueue(conn, dest.queue, queueHeaders(frame.headers, false));
         conn.declaredQueues.add(dest.queue);
       }
       return { exchange: DEFAULT_EXCHANGE, routingKey: dest.queue };
     case 'amq-queue':
     case 'reply-queue':
-      // `/amq/queue/` never declares: the queue must exist.
-      if (conn.vhost.queueInfo(dest.queue) === undefined) {
-        throw new BrokerError(
-          'GW_ERR_NOT_FOUND',
-          `no queue '${dest.queue}' in vhost '${conn.vhost.name}'`,
-        );
-      }
+      requireQueue(conn, dest.queue);
       return { exchange: DEFAULT_EXCHANGE, routingKey: dest.queue };
     case 'temp-queue':
       throw new StompProtocolError(
@@ -93,12 +73,7 @@ export function handleSend(conn: StompConnection, frame: StompFrame): void {
   };
   const wantsReceipt = frame.headers.has('receipt');
   const publish = (): Promise<void> | undefined => {
-    conn.ctx.authz.check(conn.principal ?? { username: '' }, 'write', {
-      vhost: conn.vhost.name,
-      kind: 'exchange',
-      name: target.exchange,
-      routingKey: target.routingKey,
-    });
+    conn.authorize('write', 'exchange', target.exchange, target.routingKey);
     const result = conn.vhost.publish(message);
     conn.ctx.metrics.messagesIn('stomp');
     // A full reject-publish queue is a negative confirm (RabbitMQ): only a publisher that asked

@@ -5,6 +5,7 @@ import type { StompFrame } from '../frame.js';
 import { parseDestination, TEMP_QUEUE_PREFIX, type Destination } from '../destination.js';
 import { StompProtocolError } from '../errors.js';
 import { queueHeaders } from '../queue-arguments.js';
+import { declareSharedQueue, requireQueue } from './queues.js';
 import { ACK_MODES, Subscription, type AckMode, type SubscriptionSpec } from '../subscription.js';
 
 interface SubscribeQueue {
@@ -20,11 +21,7 @@ function subscribeQueue(
   frame: StompFrame,
 ): SubscribeQueue {
   const vhost = conn.vhost;
-  const principal = conn.principal ?? { username: '' };
   const q = queueHeaders(frame.headers, true);
-  const configure = (name: string): void => {
-    conn.ctx.authz.check(principal, 'configure', { vhost: vhost.name, kind: 'queue', name });
-  };
   switch (dest.kind) {
     case 'topic':
     case 'exchange': {
@@ -44,40 +41,23 @@ function subscribeQueue(
         (durable
           ? `stomp-subscription-${createHash('md5').update(`${destination}\0${id}`).digest('base64url')}`
           : `stomp-subscription-${randomBytes(12).toString('base64url')}`);
-      configure(name);
+      conn.authorize('configure', 'queue', name);
       vhost.declareQueue(
         durable
           ? { name, durable: true, autoDelete: false, arguments: q.arguments }
           : { name, exclusiveOwner: conn.id, autoDelete: true, arguments: q.arguments },
         { connectionId: conn.id },
       );
-      const key = dest.key;
-      conn.ctx.authz.check(principal, 'read', {
-        vhost: vhost.name,
-        kind: 'exchange',
-        name: exchange,
-        routingKey: key,
-      });
-      vhost.bindQueue(name, exchange, key);
+      conn.authorize('read', 'exchange', exchange, dest.key);
+      vhost.bindQueue(name, exchange, dest.key);
       return { queue: name, durable };
     }
     case 'queue':
-      configure(dest.queue);
-      vhost.declareQueue(
-        {
-          name: dest.queue,
-          durable: q.durable ?? true,
-          autoDelete: q.autoDelete ?? false,
-          exclusiveOwner: q.exclusive === true ? conn.id : undefined,
-          arguments: q.arguments,
-        },
-        { connectionId: conn.id },
-      );
+      declareSharedQueue(conn, dest.queue, q);
       return { queue: dest.queue, durable: false };
     case 'amq-queue':
     case 'reply-queue':
-      // Existing queues only: a passive declare fails with not_found.
-      vhost.declareQueue({ name: dest.queue }, { passive: true, connectionId: conn.id });
+      requireQueue(conn, dest.queue);
       return { queue: dest.queue, durable: false };
     case 'temp-queue':
       throw new StompProtocolError(
@@ -93,11 +73,7 @@ export function openSubscription(
   spec: SubscriptionSpec,
   prefetch: number,
 ): Subscription {
-  conn.ctx.authz.check(conn.principal ?? { username: '' }, 'read', {
-    vhost: conn.vhost.name,
-    kind: 'queue',
-    name: spec.queue,
-  });
+  conn.authorize('read', 'queue', spec.queue);
   const sub = new Subscription(spec, conn);
   conn.subscriptions.set(spec.id, sub);
   try {
