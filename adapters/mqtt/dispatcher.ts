@@ -10,6 +10,7 @@
 import mqttPacket from 'mqtt-packet';
 import type { DeliverablePacket, ClientInternals } from './aedes-internals.js';
 import { FilterIndex } from './filter-index.js';
+import { InflightWindow } from './inflight-window.js';
 import type { Qos } from './message-map.js';
 
 interface SubEntry {
@@ -20,6 +21,9 @@ interface SubEntry {
 export interface DispatcherOptions {
   /** QoS 0 messages are dropped for a client with more than this many bytes unsent. */
   readonly qos0BufferLimit: number;
+  /** Unacknowledged QoS 1/2 deliveries per client, and how many more may wait. */
+  readonly inflightWindow: number;
+  readonly maxQueuedMessages: number;
   /** Counts messages handed to clients. */
   readonly onDelivered: (n: number) => void;
   /** Records the packet id of a QoS 1/2 delivery in the offline copy of a session that
@@ -34,14 +38,16 @@ export class Dispatcher {
   /** aedes identifies a subscription by its listener function. */
   readonly #byListener = new Map<unknown, SubEntry>();
   readonly #opts: DispatcherOptions;
-  #qos0Dropped = 0;
+  readonly #window: InflightWindow;
 
   constructor(opts: DispatcherOptions) {
     this.#opts = opts;
+    this.#window = new InflightWindow(opts.inflightWindow, opts.maxQueuedMessages);
   }
 
-  get qos0Dropped(): number {
-    return this.#qos0Dropped;
+  /** The client sent PUBACK or PUBCOMP. */
+  acked(client: ClientInternals): void {
+    this.#window.acked(client);
   }
 
   add(client: ClientInternals, filter: string, listener: unknown): void {
@@ -84,13 +90,15 @@ export class Dispatcher {
     delete client.duplicates[packet.brokerId];
     if (qos === 0) {
       if (client.conn.writableLength > this.#opts.qos0BufferLimit) {
-        this.#qos0Dropped++;
         done();
         return;
       }
       client.deliver0({ ...packet, qos }, done);
     } else {
-      this.#deliverQos(client, { ...packet, qos, messageId: nextPacketId(client) }, done);
+      const send = (): void => {
+        this.#deliverQos(client, { ...packet, qos, messageId: nextPacketId(client) }, done);
+      };
+      if (!this.#window.submit(client, send)) done();
     }
   }
 

@@ -62,6 +62,8 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       },
     });
     const dispatcher = new Dispatcher({
+      inflightWindow: cfg.inflightWindow,
+      maxQueuedMessages: cfg.maxQueuedMessages,
       qos0BufferLimit: cfg.qos0BufferLimit,
       outgoingUpdate: (client, packet) => offline.outgoingUpdate(client, packet),
       onDelivered: (n) => {
@@ -144,6 +146,9 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     });
     this.#aedes = aedes;
     mq.attach(`mqtt-node-${brokerId}`, this.#nodeConnectionId);
+    aedes.on('ack', (_packet, client) => {
+      dispatcher.acked(internals(client));
+    });
     aedes.on('clientReady', (client) => {
       const state = this.#states.get(client);
       if (state) this.#byClientId.set(client.id, state);

@@ -39,9 +39,12 @@ export const mqttOptionsSchema = z.object({
   connectTimeoutMs: z.number().int().positive().default(30_000),
   /** A subscriber whose socket stays full this long is disconnected (0 = never). */
   drainTimeoutMs: z.number().int().min(0).default(60_000),
-  /** Unacknowledged QoS 1/2 deliveries per shared-subscription member (Mosquitto's
-   * `max_inflight_messages` is 20). */
+  /** Unacknowledged QoS 1/2 deliveries per client, and the prefetch of each
+   * shared-subscription member (Mosquitto `max_inflight_messages`). */
   inflightWindow: z.number().int().positive().default(20),
+  /** QoS 1/2 deliveries waiting for room in a client's in-flight window; more are dropped from
+   * the live connection (Mosquitto `max_queued_messages`). */
+  maxQueuedMessages: z.number().int().positive().default(1000),
   /** QoS 0 messages are dropped for a subscriber with this many bytes waiting in its socket
    * buffer, so one slow reader cannot grow memory without bound (RabbitMQ drops QoS 0 the
    * same way above `mqtt.mailbox_soft_limit`). */

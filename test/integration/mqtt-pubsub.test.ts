@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { TestGateway } from './helpers/gateway.js';
-import { connectMqtt, Inbox, startMqttGateway } from './helpers/mqtt-clients.js';
+import { connectMqtt, Inbox, RawMqtt, startMqttGateway } from './helpers/mqtt-clients.js';
 
 let gw: TestGateway;
 let port: number;
@@ -144,5 +144,26 @@ describe('MQTT publish/subscribe through the core', () => {
       ['fw/v1.2/x', 'dotted'],
       ['star/*', 'literal star'],
     ]);
+  });
+
+  it('keeps at most 20 unacknowledged QoS 1 deliveries in flight per client (inflightWindow)', async () => {
+    const raw = await RawMqtt.connect(port);
+    await raw.connectAs('slow-acker');
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'window/t', qos: 1 }] });
+    await raw.next('suback');
+    const pub = await client();
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => pub.publishAsync('window/t', String(i), { qos: 1 })),
+    );
+    // PINGRESP is written after everything queued before it
+    raw.send({ cmd: 'pingreq' });
+    await raw.next('pingresp');
+    expect(raw.packets.filter((p) => p.cmd === 'publish')).toHaveLength(20);
+    const inFlight = [];
+    for (let i = 0; i < 20; i++) inFlight.push(await raw.next('publish'));
+    raw.send({ cmd: 'puback', messageId: inFlight[0]?.messageId ?? 0 });
+    const next = await raw.next('publish');
+    expect(next).toMatchObject({ payload: Buffer.from('20') });
+    raw.end();
   });
 });
