@@ -454,14 +454,15 @@ export class Vhost implements VhostApi, QueueHooks {
     return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued, committed };
   }
 
-  #route(message: Message): Queue[] {
+  /** `internal` exchanges refuse client publishes only; dead-lettering may use them. */
+  #route(message: Message, fromClient = true): Queue[] {
     if (message.exchange === DEFAULT_EXCHANGE) {
       const q = this.#queues.get(message.routingKey);
       return q ? [q] : [];
     }
     const x = this.#exchanges.get(message.exchange);
     if (!x) throw notFound('exchange', message.exchange);
-    if (x.internal) {
+    if (x.internal && fromClient) {
       throw new BrokerError(
         'GW_ERR_ACCESS_REFUSED',
         `cannot publish to internal exchange '${x.name}'`,
@@ -507,7 +508,7 @@ export class Vhost implements VhostApi, QueueHooks {
     };
     let targets: Queue[];
     try {
-      targets = this.#route(next);
+      targets = this.#route(next, false);
     } catch {
       // A DLX that is missing or unusable drops the message, as in RabbitMQ.
       return;

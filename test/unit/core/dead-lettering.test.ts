@@ -72,6 +72,16 @@ describe('dead-letter routing', () => {
     expect(vhost.queueInfo('work')?.messageCount).toBe(0);
   });
 
+  it('RabbitMQ DLX: the dead-letter exchange may be internal (only client publishes are refused)', () => {
+    vhost.declareExchange({ name: 'dlx', type: 'fanout', internal: true });
+    vhost.declareQueue({ name: 'dlq' });
+    vhost.bindQueue('dlq', 'dlx', '');
+    vhost.declareQueue({ name: 'work', arguments: { 'x-dead-letter-exchange': 'dlx' } });
+    vhost.publish(msg({ exchange: '', routingKey: 'work', body: 'a' }));
+    rejectOne('work');
+    expect(drainBodies(vhost, 'dlq')).toEqual(['a']);
+  });
+
   it('deleting a queue does not dead-letter its messages (RabbitMQ)', () => {
     vhost.declareQueue({ name: 'dlq' });
     vhost.declareQueue({

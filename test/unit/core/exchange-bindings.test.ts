@@ -131,6 +131,18 @@ describe('alternate exchange', () => {
     expect(vhost.publish(msg({ exchange: 'x2', routingKey: 'other' })).status).toBe('unroutable');
   });
 
+  it('RabbitMQ alternate-exchange: the AE may be internal', () => {
+    vhost.declareExchange({ name: 'ae-internal', type: 'fanout', internal: true });
+    vhost.declareExchange({
+      name: 'x3',
+      type: 'direct',
+      arguments: { 'alternate-exchange': 'ae-internal' },
+    });
+    vhost.bindQueue('unrouted', 'ae-internal', '');
+    vhost.publish(msg({ exchange: 'x3', routingKey: 'nothing', body: 'via-internal-ae' }));
+    expect(drainBodies(vhost, 'unrouted')).toEqual(['via-internal-ae']);
+  });
+
   it('AEs chain, and a cycle of AEs terminates', () => {
     vhost.declareExchange({ name: 'ae2', type: 'fanout' });
     vhost.declareExchange({
