@@ -58,6 +58,7 @@ export class FrameGuard extends EventEmitter {
       this.#push(chunk);
     });
     stream.on('error', (err) => this.emit('error', err));
+    stream.on('drain', () => this.emit('drain'));
     stream.once('end', () => { this.#closed(); });
     stream.once('close', () => { this.#closed(); });
   }

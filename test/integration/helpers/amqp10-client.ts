@@ -117,3 +117,11 @@ export function collect(
     receiver.on('message', onMessage);
   });
 }
+
+/** Typed wrappers of rhea's body section builders. */
+export function dataBody(bytes: Buffer): unknown {
+  return rhea.message.data_section(bytes) as unknown;
+}
+export function sequenceBody(list: readonly unknown[]): unknown {
+  return rhea.message.sequence_section(list) as unknown;
+}
