@@ -10,6 +10,7 @@ let port: number;
 let vhost: VhostApi;
 const clients: TestClient[] = [];
 let seq = 0;
+const SESSION_WINDOW = 16;
 
 async function client(): Promise<TestClient> {
   const c = await connectClient(port);
@@ -34,7 +35,7 @@ async function refusal(
 }
 
 beforeAll(async () => {
-  gw = await startAmqp10Gateway({ linkCredit: 16 });
+  gw = await startAmqp10Gateway({ linkCredit: 16, sessionWindow: SESSION_WINDOW });
   port = gw.port('amqp10');
   vhost = gw.gateway.broker.vhost('/');
 });
@@ -271,6 +272,21 @@ describe('AMQP 1.0 outgoing links: credit and outcomes', () => {
     const got = await collect(receiver, 3);
     expect(got.every((m) => m.delivery?.remote_settled)).toBe(true);
     expect(vhost.queueInfo(q)?.messageCount).toBe(0);
+  });
+
+  it('more credit than the session window: deliveries wait for settlements, none is lost', async () => {
+    const q = queue();
+    await fill(q, 40);
+    const c = await client();
+    const receiver = await manual(c, `/queues/${q}`);
+    receiver.add_credit(40);
+    const first = await collect(receiver, SESSION_WINDOW);
+    expect(vhost.queueInfo(q)?.messageCount).toBe(40 - SESSION_WINDOW);
+    const rest = collect(receiver, 40 - SESSION_WINDOW);
+    receiver.on('message', (ctx: { delivery?: { accept(): void } }) => ctx.delivery?.accept());
+    for (const m of first) m.delivery?.accept();
+    const all = [...first, ...(await rest)].map((m) => String(m.message?.body));
+    expect(all).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
   });
 
   it('unsettled deliveries return to the queue when the link detaches', async () => {
