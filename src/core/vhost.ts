@@ -29,7 +29,7 @@ import {
   AMQ_TOPIC,
   DEFAULT_EXCHANGE,
 } from './names.js';
-import { parseQueueArgs } from './queues/queue-args.js';
+import { parseExpiration, parseQueueArgs } from './queues/queue-args.js';
 import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
 import { route } from './router.js';
 import type { DurableLog } from './durable-log.js';
@@ -47,6 +47,13 @@ const PREDECLARED: readonly ExchangeSpec[] = [
 
 function notFound(kind: string, name: string): BrokerError {
   return new BrokerError('GW_ERR_NOT_FOUND', `no ${kind} '${name}' in vhost`);
+}
+
+function defaultExchangeRefused(): BrokerError {
+  return new BrokerError(
+    'GW_ERR_ACCESS_REFUSED',
+    'operation not permitted on the default exchange',
+  );
 }
 
 function inequivalent(kind: string, name: string, what: string): BrokerError {
@@ -343,6 +350,7 @@ export class Vhost implements VhostApi, QueueHooks {
     routingKey: string,
     args: Arguments = {},
   ): void {
+    if (destination === DEFAULT_EXCHANGE) throw defaultExchangeRefused();
     if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
     this.#bind({ kind: 'exchange', name: destination }, source, routingKey, args);
   }
@@ -353,6 +361,7 @@ export class Vhost implements VhostApi, QueueHooks {
     routingKey: string,
     args: Arguments = {},
   ): void {
+    if (destination === DEFAULT_EXCHANGE) throw defaultExchangeRefused();
     if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
     this.#unbind({ kind: 'exchange', name: destination }, source, routingKey, args);
   }
@@ -419,12 +428,14 @@ export class Vhost implements VhostApi, QueueHooks {
   // ------------------------------------------------------------------ publish
 
   publish(message: Message): PublishResult {
-    if (message.routingKey.length > this.#limits.maxRoutingKeyLength) {
-      throw new BrokerError(
-        'GW_ERR_INVALID_ARGUMENT',
-        `routing key longer than ${this.#limits.maxRoutingKeyLength}`,
-      );
+    const max = this.#limits.maxRoutingKeyLength;
+    const key = message.routingKey;
+    // Bytes, not characters: the key must fit an AMQP 0-9-1 shortstr on the way out.
+    if (key.length > max || (key.length * 3 > max && Buffer.byteLength(key, 'utf8') > max)) {
+      throw new BrokerError('GW_ERR_INVALID_ARGUMENT', `routing key longer than ${max} bytes`);
     }
+    // RabbitMQ checks the expiration before routing, so an invalid one fails every publish.
+    parseExpiration(message.properties.expiration);
     const targets = this.#route(message);
     let queued = 0;
     let refusedBy: string | undefined;

@@ -168,6 +168,15 @@ describe('default exchange', () => {
       vhost.bindExchange('x', '', 'k');
     }, 'GW_ERR_ACCESS_REFUSED');
   });
+
+  it('RabbitMQ exchange.bind: the default exchange cannot be a destination either -> ACCESS_REFUSED', () => {
+    expectBrokerError(() => {
+      vhost.bindExchange('', 'amq.fanout', '');
+    }, 'GW_ERR_ACCESS_REFUSED');
+    expectBrokerError(() => {
+      vhost.unbindExchange('', 'amq.fanout', '');
+    }, 'GW_ERR_ACCESS_REFUSED');
+  });
 });
 
 describe('internal exchange', () => {

@@ -163,6 +163,17 @@ describe('default exchange', () => {
       'unroutable',
     );
   });
+
+  it('the routing-key limit counts UTF-8 bytes, as the AMQP 0-9-1 shortstr it must fit in', () => {
+    const twoByteChars = 'é'.repeat(128); // 128 characters, 256 bytes
+    expectBrokerError(
+      () => vhost.publish(msg({ exchange: 'amq.topic', routingKey: twoByteChars })),
+      'GW_ERR_INVALID_ARGUMENT',
+    );
+    expect(vhost.publish(msg({ exchange: 'amq.topic', routingKey: 'é'.repeat(127) })).status).toBe(
+      'unroutable',
+    );
+  });
 });
 
 describe('virtual hosts', () => {

@@ -165,6 +165,29 @@ describe('per-message expiration', () => {
     },
   );
 
+  it('AMQP 0-9-1 basic.publish (RabbitMQ check_expiration): an invalid expiration is refused before routing, even when unroutable', () => {
+    expectBrokerError(
+      () =>
+        vhost.publish(
+          msg({ exchange: 'amq.direct', routingKey: 'nobody', properties: { expiration: 'soon' } }),
+        ),
+      'GW_ERR_PRECONDITION_FAILED',
+    );
+    // A full reject-publish queue first in line does not hide it from the queues after it.
+    vhost.declareQueue({
+      name: 'full',
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
+    vhost.declareQueue({ name: 'open' });
+    vhost.bindQueue('full', 'amq.fanout', '');
+    vhost.bindQueue('open', 'amq.fanout', '');
+    expectBrokerError(
+      () => vhost.publish(msg({ exchange: 'amq.fanout', properties: { expiration: '-5' } })),
+      'GW_ERR_PRECONDITION_FAILED',
+    );
+    expect(vhost.queueInfo('open')?.messageCount).toBe(0);
+  });
+
   it('expiration "0" expires at once unless a consumer is waiting', () => {
     withDlx('q');
     sendTo(vhost, 'q', 'a', { properties: { expiration: '0' } });
