@@ -1,16 +1,14 @@
 /**
  * The parts of aedes 1.2 (and its mqtt-packet parser) that are not in its typings but that the
  * adapter relies on. Kept in one place so an aedes upgrade has one file to check.
- * - `subscriptions`, `duplicates`, `deliver0`: how aedes's own subscription listeners deliver
- *   to a client; we call them from our core-backed dispatch.
- * - `_nextId`, `errored`, `waitForDrain`: what aedes's QoS 1/2 write path uses; we write QoS
- *   1/2 deliveries ourselves because aedes's `deliverQoS` downgrades to the QoS of a
- *   subscription equal to the topic even when a wildcard one granted more.
+ * - `subscriptions`: the client's granted filters and QoS, keyed by filter; the listener
+ *   function identifies a subscription in the `mq` calls.
+ * - `_nextId`, `errored`, `waitForDrain`: what aedes's write path uses; we write deliveries
+ *   ourselves because aedes's `deliverQoS` downgrades to the QoS of a subscription equal to the
+ *   topic even when a wildcard one granted more, and its QoS 0 path encodes per client.
  * - `_parser`: the client's mqtt-packet parser, which we guard for packet size and filters.
  */
 import type { Client } from 'aedes';
-
-export type DeliverFn = (packet: DeliverablePacket, cb: () => void) => void;
 
 /** A publish packet as aedes's delivery functions take it. */
 export interface DeliverablePacket {
@@ -36,8 +34,6 @@ export interface ClientInternals extends Client {
   readonly subscriptions: Readonly<
     Record<string, { readonly qos: number; readonly func: unknown } | undefined>
   >;
-  readonly duplicates: Record<string, number>;
-  readonly deliver0: DeliverFn;
   readonly errored: boolean;
   _nextId: number;
   waitForDrain(cb: (err?: Error | null) => void): void;

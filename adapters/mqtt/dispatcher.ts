@@ -5,7 +5,8 @@
  * this index decides which clients get each message. A client gets a message once, at
  * min(published QoS, highest QoS among its matching subscriptions) (MQTT 3.1.1 3.3.5: overlapping
  * subscriptions), unlike aedes's own per-subscription listeners, which deliver at the QoS of
- * whichever listener ran first.
+ * whichever listener ran first. Writes go straight to the client's stream, as aedes's own
+ * write path does; QoS 0 packets are encoded once for all clients.
  */
 import mqttPacket from 'mqtt-packet';
 import type { DeliverablePacket, ClientInternals } from './aedes-internals.js';
@@ -39,6 +40,8 @@ export class Dispatcher {
   readonly #byListener = new Map<unknown, SubEntry>();
   readonly #opts: DispatcherOptions;
   readonly #window: InflightWindow;
+  #encodedFor: object | undefined;
+  #encoded: Buffer = Buffer.alloc(0);
 
   constructor(opts: DispatcherOptions) {
     this.#opts = opts;
@@ -84,22 +87,35 @@ export class Dispatcher {
     qos: Qos,
     done: () => void = noop,
   ): void {
-    // Our dispatch already delivers once per client; aedes's duplicate filter assumes packets
-    // arrive in counter order, which the core does not promise across publishers.
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
-    delete client.duplicates[packet.brokerId];
     if (qos === 0) {
-      if (client.conn.writableLength > this.#opts.qos0BufferLimit) {
-        done();
-        return;
-      }
-      client.deliver0({ ...packet, qos }, done);
+      this.#deliverQos0(client, packet);
+      done();
     } else {
       const send = (): void => {
         this.#deliverQos(client, { ...packet, qos, messageId: nextPacketId(client) }, done);
       };
       if (!this.#window.submit(client, send)) done();
     }
+  }
+
+  /** QoS 0 bytes are the same for every client: encoded once per message. Dropped for a
+   * client with more than `qos0BufferLimit` unsent. */
+  #deliverQos0(client: ClientInternals, packet: Omit<DeliverablePacket, 'qos'>): void {
+    if (!client.connected && !client.connecting) return;
+    if (client.conn.writableLength > this.#opts.qos0BufferLimit) return;
+    if (this.#encodedFor !== packet) {
+      this.#encodedFor = packet;
+      const { topic, payload } = packet;
+      this.#encoded = mqttPacket.generate({
+        cmd: 'publish',
+        topic,
+        payload,
+        qos: 0,
+        retain: false,
+        dup: false,
+      });
+    }
+    client.conn.write(this.#encoded);
   }
 
   /** aedes's `deliverQoS` minus its downgrade to an exact-topic subscription's QoS. */

@@ -1,7 +1,7 @@
 /**
  * Per-client window of unacknowledged QoS 1/2 deliveries (Mosquitto `max_inflight_messages`,
  * default 20; MQTT 3.1.1 has no Receive Maximum, so the server picks). Deliveries beyond the
- * window wait in a bounded per-client queue (Mosquitto `max_queued_messages`, default 1000);
+ * window wait in a bounded per-client queue (`maxQueuedMessages`, like Mosquitto's `max_queued_messages`);
  * beyond that they are dropped from the live connection, as Mosquitto does. A session that
  * outlives the connection still has them in its stored queue and gets them on reconnect.
  */

@@ -43,8 +43,9 @@ export const mqttOptionsSchema = z.object({
    * shared-subscription member (Mosquitto `max_inflight_messages`). */
   inflightWindow: z.number().int().positive().default(20),
   /** QoS 1/2 deliveries waiting for room in a client's in-flight window; more are dropped from
-   * the live connection (Mosquitto `max_queued_messages`). */
-  maxQueuedMessages: z.number().int().positive().default(1000),
+   * the live connection (Mosquitto's `max_queued_messages` does the same at 1000; we hold
+   * more so a burst from many publishers to one subscriber is not cut). */
+  maxQueuedMessages: z.number().int().positive().default(100_000),
   /** QoS 0 messages are dropped for a subscriber with this many bytes waiting in its socket
    * buffer, so one slow reader cannot grow memory without bound (RabbitMQ drops QoS 0 the
    * same way above `mqtt.mailbox_soft_limit`). */
