@@ -19,13 +19,25 @@ function toBuffer(data: RawData): Buffer {
  * over messages.
  */
 export function webSocketDuplex(ws: WebSocket, frameType: FrameType): Duplex {
+  const send = (data: Buffer, callback: (err?: Error | null) => void): void => {
+    const binary = frameType === 'binary' || (frameType === 'auto' && !isUtf8(data));
+    ws.send(data, { binary }, callback);
+  };
   const duplex = new Duplex({
     read() {
       ws.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      const binary = frameType === 'binary' || (frameType === 'auto' && !isUtf8(chunk));
-      ws.send(chunk, { binary }, callback);
+      send(chunk, callback);
+    },
+    // Corked frames go out as one message: STOMP allows several frames per WebSocket message.
+    writev(chunks, callback) {
+      send(
+        chunks.length === 1
+          ? (chunks[0]?.chunk as Buffer)
+          : Buffer.concat(chunks.map((c) => c.chunk as Buffer)),
+        callback,
+      );
     },
     final(callback) {
       ws.close(1000);
