@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { BrokerError } from '../../src/spi.js';
 import type {
   AdapterContext,
   ConnectionInfo,
@@ -259,7 +260,12 @@ export class StompConnection implements SubscriptionOwner {
       )
       .then((principal) => {
         if (this.state !== 'connecting') return;
-        this.vhostApi = this.resolveVhost(frame.headers.get('host'));
+        const vhost = this.resolveVhost(frame.headers.get('host'));
+        // RabbitMQ refuses a vhost the user has no access to.
+        if (principal.vhosts && !principal.vhosts.includes(vhost.name)) {
+          throw new BrokerError('GW_ERR_ACCESS_REFUSED', `no access to vhost '${vhost.name}'`);
+        }
+        this.vhostApi = vhost;
         this.principal = principal;
         this.version = version;
         this.parser.setVersion(version);

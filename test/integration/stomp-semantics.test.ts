@@ -450,3 +450,29 @@ describe('/temp-queue/ in reply-to', () => {
     expect(m.headers['correlation-id']).toBe('c1');
   });
 });
+
+describe('write backpressure', () => {
+  it('a subscriber that stops reading holds back only its own queue', async () => {
+    const slow = await RawStomp.connected(gw.port('stomp'));
+    slow.send('SUBSCRIBE\nid:slow\ndestination:/queue/bp-slow\nreceipt:s\n\n\0');
+    expect((await slow.next()).command).toBe('RECEIPT');
+    slow.socket.pause();
+    const fast = await client();
+    const s = await subscribe(fast, '/queue/bp-fast');
+    const raw = await RawStomp.connected(gw.port('stomp'));
+    const body = 'x'.repeat(64 * 1024);
+    const count = 200;
+    for (let i = 0; i < count; i++) {
+      raw.send(
+        `SEND\ndestination:/queue/bp-slow\n\n${body}\0SEND\ndestination:/queue/bp-fast\n\n${i}\0`,
+      );
+    }
+    raw.send('SEND\ndestination:/queue/bp-fast\nreceipt:all\n\nlast\0');
+    expect((await raw.next(20_000)).headers.get('receipt-id')).toBe('all');
+    for (let i = 0; i < count; i++) expect((await s.q.next()).body).toBe(String(i));
+    // 12.5 MiB cannot all sit in socket buffers: the core stopped feeding the slow one.
+    expect(vhost.queueInfo('bp-slow')?.messageCount).toBeGreaterThan(0);
+    slow.destroy();
+    raw.destroy();
+  });
+});
