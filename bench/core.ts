@@ -3,7 +3,7 @@
  * fanout width, and enqueue -> deliver -> ack through one queue with prefetch 100.
  */
 import { Broker } from '../src/core/broker.js';
-import { coreLimitsSchema } from '../src/config/schema.js';
+import { coreLimitsSchema } from '../src/config/core-limits.js';
 import type { Delivery, Message } from '../src/spi.js';
 import { fmt, measure, printTable } from './lib-measure.js';
 

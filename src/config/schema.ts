@@ -4,24 +4,10 @@
  */
 import { z } from 'zod';
 import { ADAPTERS } from '../adapters.js';
+import { coreLimitsSchema } from './core-limits.js';
 
 const host = z.string().min(1).default('0.0.0.0');
 const port = z.number().int().min(0).max(65535);
-
-export const coreLimitsSchema = z.object({
-  /** Most words in a routing key or binding pattern (MQTT topic levels map to words). */
-  maxRoutingKeyWords: z.number().int().min(1).default(64),
-  /** Routing keys longer than this are refused (AMQP 0-9-1 shortstr is 255). */
-  maxRoutingKeyLength: z.number().int().min(1).default(255),
-  /** Entries in each topic exchange's match cache (nats sublist uses 1024). */
-  topicCacheSize: z.number().int().min(0).default(1024),
-  /** Queues per vhost. */
-  maxQueues: z.number().int().min(1).default(100_000),
-  /** Exchanges per vhost. */
-  maxExchanges: z.number().int().min(1).default(10_000),
-  /** Hard cap on consumers per queue. */
-  maxConsumersPerQueue: z.number().int().min(1).default(10_000),
-});
 
 export const userSchema = z.object({
   username: z.string().min(1),
@@ -95,7 +81,8 @@ export const gatewayConfigSchema = z
   })
   .strict();
 
+export { coreLimitsSchema };
+export type { CoreLimits } from './core-limits.js';
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
-export type CoreLimits = z.output<typeof coreLimitsSchema>;
 export type UserConfig = z.output<typeof userSchema>;

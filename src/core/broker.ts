@@ -1,5 +1,5 @@
 import type { BrokerApi, Store } from '../spi.js';
-import type { CoreLimits } from '../config/schema.js';
+import type { CoreLimits } from '../config/core-limits.js';
 import { BrokerError } from './errors.js';
 import { DurableLog } from './durable-log.js';
 import { Vhost } from './vhost.js';

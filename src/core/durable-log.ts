@@ -24,6 +24,10 @@ export class DurableLog implements QueuePersistence {
     p.catch(this.#onError);
   }
 
+  reportError(err: unknown): void {
+    this.#onError(err);
+  }
+
   exchangeDeclared(x: Exchange): void {
     if (!x.durable) return;
     this.#background(

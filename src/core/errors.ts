@@ -40,7 +40,7 @@ export const ERRORS = {
   },
   GW_ERR_RESOURCE_ERROR: {
     replyCode: 506,
-    severity: 'channel',
+    severity: 'connection',
     description: 'a limit was reached (queue full, too many consumers)',
   },
   GW_ERR_NOT_ALLOWED: {
@@ -65,7 +65,7 @@ export const ERRORS = {
   },
   GW_ERR_STORE_UNAVAILABLE: {
     replyCode: 541,
-    severity: 'channel',
+    severity: 'connection',
     description: 'the store could not persist the message',
   },
 } as const satisfies Record<string, ErrorDef>;

@@ -33,7 +33,7 @@ import { parseExpiration, parseQueueArgs } from './queues/queue-args.js';
 import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
 import { route } from './router.js';
 import type { DurableLog } from './durable-log.js';
-import type { CoreLimits } from '../config/schema.js';
+import type { CoreLimits } from '../config/core-limits.js';
 
 const RESERVED_PREFIX = 'amq.';
 
@@ -527,7 +527,11 @@ export class Vhost implements VhostApi, QueueHooks {
     const deaths = deathsOf(headers['x-death']);
     const now = Date.now();
     for (const q of targets) {
-      if (reason === 'rejected' || !isDeathCycle(q.name, deaths)) q.enqueue(next, now);
+      if (reason !== 'rejected' && isDeathCycle(q.name, deaths)) continue;
+      // Nobody waits for a dead-lettered message's commit; a store failure is reported, not thrown.
+      q.enqueue(next, now).committed?.catch((err: unknown) => {
+        this.persistence?.reportError(err);
+      });
     }
   }
 

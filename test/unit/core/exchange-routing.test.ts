@@ -1,6 +1,6 @@
 /** Direct, fanout, topic and default-exchange routing through a vhost. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { coreLimitsSchema } from '../../../src/config/schema.js';
+import { coreLimitsSchema } from '../../../src/config/core-limits.js';
 import { Broker } from '../../../src/core/broker.js';
 import type { Vhost } from '../../../src/core/vhost.js';
 import { drainBodies, expectBrokerError, msg, newVhost } from './helpers.js';

@@ -3,7 +3,7 @@
  * a consumer sink that records what it is given.
  */
 import { expect } from 'vitest';
-import { coreLimitsSchema, type CoreLimits } from '../../../src/config/schema.js';
+import { coreLimitsSchema, type CoreLimits } from '../../../src/config/core-limits.js';
 import { Broker } from '../../../src/core/broker.js';
 import { isBrokerError, type ErrorCode } from '../../../src/core/errors.js';
 import type { Vhost } from '../../../src/core/vhost.js';

@@ -1,0 +1,19 @@
+/** The core's limits, in a module of their own so the core (and its tests) load no adapter. */
+import { z } from 'zod';
+
+export const coreLimitsSchema = z.object({
+  /** Most words in a routing key or binding pattern (MQTT topic levels map to words). */
+  maxRoutingKeyWords: z.number().int().min(1).default(64),
+  /** Routing keys longer than this are refused (AMQP 0-9-1 shortstr is 255). */
+  maxRoutingKeyLength: z.number().int().min(1).default(255),
+  /** Entries in each topic exchange's match cache (nats sublist uses 1024). */
+  topicCacheSize: z.number().int().min(0).default(1024),
+  /** Queues per vhost. */
+  maxQueues: z.number().int().min(1).default(100_000),
+  /** Exchanges per vhost. */
+  maxExchanges: z.number().int().min(1).default(10_000),
+  /** Hard cap on consumers per queue. */
+  maxConsumersPerQueue: z.number().int().min(1).default(10_000),
+});
+
+export type CoreLimits = z.output<typeof coreLimitsSchema>;
