@@ -36,6 +36,7 @@ const SCENARIOS: readonly Scenario[] = [
 const PAYLOAD_SIZE = 100;
 /** A run ends when no message arrived for this long (lost messages show as a lower count). */
 const IDLE_MS = 5000;
+const START_MS = 60_000;
 /** QoS 1 publishes a publisher keeps unacknowledged. */
 const QOS1_WINDOW = 100;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -98,7 +99,7 @@ async function runBroker(kind: string): Promise<void> {
     for (const e of ADAPTERS) protocols[e.name] = { enabled: false };
     protocols.mqtt = { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } };
     const gateway = createGateway({
-      log: { level: 'silent' },
+      log: { level: process.env.BENCH_LOG === 'error' ? 'error' : 'silent' },
       management: { enabled: false },
       store: { type: 'memory' },
       protocols,
@@ -127,11 +128,16 @@ async function runSubscribers(port: number, s: Scenario): Promise<void> {
   );
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const idle = setTimeout(finish, IDLE_MS);
+  // generous until the first message (the publishers' process starts), then IDLE_MS
+  let idle = setTimeout(finish, START_MS);
   for (const c of clients) {
     c.on('message', (_topic, payload) => {
       const t = now();
-      if (delivered === 0) first = t;
+      if (delivered === 0) {
+        first = t;
+        clearTimeout(idle);
+        idle = setTimeout(finish, IDLE_MS);
+      }
       last = t;
       delivered++;
       latencies.push(t - payload.readDoubleLE(0));
@@ -211,8 +217,11 @@ async function runScenario(
 }
 
 async function main(): Promise<void> {
+  // BENCH_MQTT=1,3 runs only those scenarios (1-based); BENCH_BROKERS=gateway only that broker.
+  const only = process.env.BENCH_MQTT?.split(',').map(Number);
+  const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1));
   const results = new Map<string, Map<string, SubResult & BrokerStats>>();
-  for (const kind of ['aedes', 'gateway']) {
+  for (const kind of (process.env.BENCH_BROKERS ?? 'aedes,gateway').split(',')) {
     const broker = spawnRole(['--broker', kind]);
     const next = lines(broker);
     const { port } = JSON.parse(await next()) as { port: number };
@@ -221,12 +230,12 @@ async function main(): Promise<void> {
       return JSON.parse(await next()) as BrokerStats;
     };
     const perKind = new Map<string, SubResult & BrokerStats>();
-    for (const s of SCENARIOS) perKind.set(s.name, await runScenario(port, stats, s));
+    for (const s of selected) perKind.set(s.name, await runScenario(port, stats, s));
     results.set(kind, perKind);
     broker.stdin?.end();
   }
   const rows: Record<string, string>[] = [];
-  for (const s of SCENARIOS) {
+  for (const s of selected) {
     const a = results.get('aedes')?.get(s.name);
     const g = results.get('gateway')?.get(s.name);
     for (const [kind, r] of [

@@ -39,7 +39,7 @@ export class Dispatcher {
   /** aedes identifies a subscription by its listener function. */
   readonly #byListener = new Map<unknown, SubEntry>();
   readonly #opts: DispatcherOptions;
-  readonly #window: InflightWindow;
+  readonly #window: InflightWindow<ClientInternals>;
   #encodedFor: object | undefined;
   #encoded: Buffer = Buffer.alloc(0);
 

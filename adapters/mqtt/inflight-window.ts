@@ -5,17 +5,21 @@
  * beyond that they are dropped from the live connection, as Mosquitto does. A session that
  * outlives the connection still has them in its stored queue and gets them on reconnect.
  */
-import type { ClientInternals } from './aedes-internals.js';
-
 interface WindowState {
   inflight: number;
-  readonly waiting: (() => void)[];
+  /** FIFO with a moving head: Array#shift is O(n) on long arrays. */
+  readonly waiting: ((() => void) | undefined)[];
+  head: number;
 }
 
-export class InflightWindow {
+/** Compact the waiting list once this many slots before its head are spent. */
+const COMPACT_AFTER = 1024;
+
+/** Keyed by client (any object, held weakly). */
+export class InflightWindow<K extends object> {
   readonly #limit: number;
   readonly #queueLimit: number;
-  readonly #states = new WeakMap<ClientInternals, WindowState>();
+  readonly #states = new WeakMap<K, WindowState>();
 
   constructor(limit: number, queueLimit: number) {
     this.#limit = limit;
@@ -23,26 +27,36 @@ export class InflightWindow {
   }
 
   /** Runs `send` now when the client has room, later otherwise; false when dropped. */
-  submit(client: ClientInternals, send: () => void): boolean {
+  submit(client: K, send: () => void): boolean {
     let state = this.#states.get(client);
-    if (!state) this.#states.set(client, (state = { inflight: 0, waiting: [] }));
+    if (!state) this.#states.set(client, (state = { inflight: 0, waiting: [], head: 0 }));
     if (state.inflight < this.#limit) {
       state.inflight++;
       send();
       return true;
     }
-    if (state.waiting.length >= this.#queueLimit) return false;
+    if (state.waiting.length - state.head >= this.#queueLimit) return false;
     state.waiting.push(send);
     return true;
   }
 
   /** The client acknowledged a delivery (PUBACK or PUBCOMP). */
-  acked(client: ClientInternals): void {
+  acked(client: K): void {
     const state = this.#states.get(client);
     if (!state) return;
-    const next = state.waiting.shift();
-    if (next) next();
-    // aedes's own sends (retained, stored-session replay) are acked too but never counted.
-    else state.inflight = Math.max(0, state.inflight - 1);
+    const next = state.waiting[state.head];
+    if (!next) {
+      // aedes's own sends (retained, stored-session replay) are acked too but never counted.
+      state.inflight = Math.max(0, state.inflight - 1);
+      state.waiting.length = 0;
+      state.head = 0;
+      return;
+    }
+    state.waiting[state.head++] = undefined;
+    if (state.head >= COMPACT_AFTER && state.head * 2 >= state.waiting.length) {
+      state.waiting.splice(0, state.head);
+      state.head = 0;
+    }
+    next();
   }
 }
