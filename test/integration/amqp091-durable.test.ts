@@ -1,0 +1,52 @@
+/**
+ * AMQP 0-9-1 with the SQLite store: a publisher confirm means the message is stored
+ * (DESIGN: nothing acknowledged is lost), so it survives a gateway restart.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect } from 'amqplib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestGateway } from './helpers/gateway.js';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'amqp091-durable-'));
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const start = () => startTestGateway({ dataDir, store: { type: 'sqlite', synchronous: 'normal' } });
+
+describe('AMQP 0-9-1 confirms with a durable store', () => {
+  it('confirms persistent messages to a durable queue, which survive a restart', async () => {
+    const first = await start();
+    const conn = await connect(`amqp://127.0.0.1:${first.port('amqp091')}`);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('amqp091-durable', { durable: true });
+    for (let i = 0; i < 20; i++) {
+      ch.sendToQueue('amqp091-durable', Buffer.from(`m${i}`), { persistent: true, headers: { i } });
+    }
+    await ch.waitForConfirms();
+    await conn.close();
+    await first.stop();
+
+    const second = await start();
+    try {
+      const conn2 = await connect(`amqp://127.0.0.1:${second.port('amqp091')}`);
+      const ch2 = await conn2.createChannel();
+      const got: string[] = [];
+      for (;;) {
+        const m = await ch2.get('amqp091-durable', { noAck: true });
+        if (!m) break;
+        expect(m.properties.deliveryMode).toBe(2);
+        expect(m.properties.headers).toMatchObject({ i: got.length });
+        got.push(m.content.toString());
+      }
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+      await ch2.deleteQueue('amqp091-durable');
+      await conn2.close();
+    } finally {
+      await second.stop();
+    }
+  });
+});
