@@ -661,3 +661,22 @@ describe('AMQP 0-9-1 consumer tags and channel.flow', () => {
     await ch.close();
   });
 });
+
+describe('AMQP 0-9-1 consumers of other protocols\u2019 messages', () => {
+  it('receives an MQTT 3.1.1 QoS 1 publish on amq.topic as a persistent message', async () => {
+    const { connectAsync } = await import('mqtt');
+    const ch = await channel();
+    const q = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(q.queue, 'amq.topic', 'devices.*.state');
+    const inbox = await consumeInto(ch, q.queue, { noAck: true });
+    const device = await connectAsync(`mqtt://127.0.0.1:${gw.port('mqtt')}`);
+    await device.publishAsync('devices/d1/state', 'on', { qos: 1 });
+    const m = await inbox.one();
+    expect(m.content.toString()).toBe('on');
+    expect(m.fields).toMatchObject({ exchange: 'amq.topic', routingKey: 'devices.d1.state' });
+    // [RabbitMQ mc_mqtt] QoS 1 -> delivery_mode 2
+    expect(m.properties.deliveryMode).toBe(2);
+    await device.endAsync();
+    await ch.close();
+  });
+});
