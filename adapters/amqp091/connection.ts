@@ -31,6 +31,7 @@ import {
   FRAME_MIN_SIZE,
   FrameParser,
 } from './codec/frame-parser.js';
+import type { MemoryAlarm } from './memory-alarm.js';
 import type { Amqp091Options } from './options.js';
 import { parseSaslResponse, SASL_MECHANISMS } from './sasl.js';
 
@@ -101,11 +102,20 @@ export class Amqp091Connection {
   #messagesIn = 0;
   #messagesOut = 0;
   #cleanedUp = false;
+  readonly #alarm: MemoryAlarm;
+  readonly #unsubscribeAlarm: () => void;
+  /** The client asked for connection.blocked notifications (capability). */
+  #blockedNotify = false;
+  /** This connection published since it opened: the alarm blocks it. */
+  #publishing = false;
+  /** Reading is paused by the memory alarm. */
+  #blocked = false;
 
   constructor(
     stream: Duplex,
     info: ConnectionInfo,
     ctx: AdapterContext<Amqp091Options>,
+    alarm: MemoryAlarm,
     onClosed: (conn: Amqp091Connection) => void,
   ) {
     this.#stream = stream;
@@ -116,6 +126,10 @@ export class Amqp091Connection {
     this.#channelMax = ctx.config.channelMax;
     this.log = ctx.log.child({ connId: info.id });
     this.#onClosed = onClosed;
+    this.#alarm = alarm;
+    this.#unsubscribeAlarm = alarm.subscribe((raised) => {
+      this.#onAlarm(raised);
+    });
     this.#parser = new FrameParser(FRAME_MIN_SIZE, (type, channel, payload) => {
       this.#onFrame(type, channel, payload);
     });
@@ -366,6 +380,8 @@ export class Amqp091Connection {
       });
     }
     if (m.name === 'ConnectionStartOk') {
+      const caps = m.fields.clientProperties['capabilities'];
+      this.#blockedNotify = isTable(caps) && caps['connection.blocked'] === true;
       this.#state = 'authenticating';
       void this.#authenticate(m.fields.mechanism, m.fields.response);
     } else if (m.name === 'ConnectionTuneOk') {
@@ -446,6 +462,33 @@ export class Amqp091Connection {
     this.sendMethod(0, 'ConnectionOpenOk', { knownHosts: '' });
   }
 
+  // ------------------------------------------------------------------ memory alarm
+
+  /** A publish completed on one of our channels: under the alarm, block from now on. */
+  published(): void {
+    if (this.#publishing) return;
+    this.#publishing = true;
+    if (this.#alarm.raised) this.#block();
+  }
+
+  #onAlarm(raised: boolean): void {
+    if (this.#state !== 'opened') return;
+    if (raised && this.#publishing) this.#block();
+    else if (!raised && this.#blocked) {
+      this.#blocked = false;
+      if (this.#blockedNotify) this.sendMethod(0, 'ConnectionUnblocked', {});
+      this.#stream.resume();
+    }
+  }
+
+  /** RabbitMQ: a publishing connection is told (connection.blocked) and no longer read. */
+  #block(): void {
+    if (this.#blocked) return;
+    this.#blocked = true;
+    if (this.#blockedNotify) this.sendMethod(0, 'ConnectionBlocked', { reason: 'low on memory' });
+    this.#stream.pause();
+  }
+
   // ------------------------------------------------------------------ heartbeats (§4.2.7)
 
   #startHeartbeat(): void {
@@ -454,7 +497,8 @@ export class Amqp091Connection {
     this.#heartbeatTimer = setInterval(() => {
       if (!this.#wroteSinceTick) this.send(HEARTBEAT_FRAME);
       this.#wroteSinceTick = false;
-      if (this.#readSinceTick) {
+      // Blocked by the memory alarm we stop reading: silence is ours then, not the peer's.
+      if (this.#readSinceTick || this.#blocked) {
         this.#missedTicks = 0;
       } else if (++this.#missedTicks >= 4) {
         this.log.debug({ heartbeat: this.#heartbeat }, 'missed heartbeats');
@@ -554,6 +598,7 @@ export class Amqp091Connection {
     clearTimeout(this.#handshakeTimer);
     clearTimeout(this.#closeTimer);
     clearInterval(this.#heartbeatTimer);
+    this.#unsubscribeAlarm();
     this.#releaseChannels();
     this.#cleanedUp = true;
     this.#out = [];
@@ -562,6 +607,10 @@ export class Amqp091Connection {
     this.#onClosed(this);
     for (const w of this.#closedWaiters.splice(0)) w();
   }
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const EXPECTED: Partial<Record<State, ClientMethod['name']>> = {

@@ -160,6 +160,7 @@ export class Publisher {
       native: raw.length > 0 ? new Amqp091Native(raw, c.headers, properties) : undefined,
     };
     conn.countIn();
+    conn.published();
     if (this.#mode === 'tx') {
       if (this.#txPublishes.length >= conn.options.maxPendingPerChannel) {
         throw new AmqpError(REPLY.PRECONDITION_FAILED, 'too many uncommitted publishes', { methodId });

@@ -1,0 +1,47 @@
+/**
+ * RabbitMQ's memory alarm for this adapter: while the process's resident memory is above the
+ * high watermark, publishing connections are blocked (connection.blocked, and their sockets are
+ * not read) until it falls below again (connection.unblocked). The SPI has no gateway-wide
+ * alarm yet, so the adapter samples memory itself.
+ */
+export type AlarmListener = (raised: boolean) => void;
+
+export class MemoryAlarm {
+  readonly #watermark: number;
+  readonly #listeners = new Set<AlarmListener>();
+  readonly #timer: NodeJS.Timeout | undefined;
+  #raised = false;
+
+  /** `watermark` in bytes of RSS; 0 disables the alarm. */
+  constructor(watermark: number, intervalMs: number, sample: () => number = () => process.memoryUsage.rss()) {
+    this.#watermark = watermark;
+    if (watermark > 0) {
+      this.#timer = setInterval(() => {
+        this.update(sample());
+      }, intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  get raised(): boolean {
+    return this.#raised;
+  }
+
+  /** Feeds one memory sample; listeners hear about changes only. */
+  update(rss: number): void {
+    const raised = rss > this.#watermark;
+    if (raised === this.#raised) return;
+    this.#raised = raised;
+    for (const l of this.#listeners) l(raised);
+  }
+
+  subscribe(listener: AlarmListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#listeners.clear();
+  }
+}
