@@ -19,6 +19,7 @@ beforeAll(async () => {
     maxHeaders: 10,
     maxHeaderLength: 512,
     maxTransactions: 2,
+    maxSubscriptions: 2,
     maxTransactionActions: 3,
     heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
     connectTimeoutMs: 1000,
@@ -263,6 +264,19 @@ describe('STOMP ERROR for bad input, closing only that connection', () => {
     const send = 'SEND\ndestination:/topic/a\ntransaction:a\n\nx\0';
     raw2.send(`BEGIN\ntransaction:a\n\n\0${send.repeat(4)}`);
     expect((await raw2.expectErrorAndClose()).headers.get('message')).toBe('Transaction too large');
+  });
+
+  it('limits subscriptions per connection, implicit /temp-queue/ ones included', async () => {
+    const subscribe = (id: string): string => `SUBSCRIBE\nid:${id}\ndestination:/topic/lim\n\n\0`;
+    const raw = await RawStomp.connected(port);
+    raw.send(subscribe('a') + subscribe('b') + subscribe('c'));
+    expect((await raw.expectErrorAndClose()).headers.get('message')).toBe('Too many subscriptions');
+    const raw2 = await RawStomp.connected(port);
+    raw2.send(subscribe('a') + subscribe('b'));
+    raw2.send('SEND\ndestination:/topic/x\nreply-to:/temp-queue/r\n\n\0');
+    expect((await raw2.expectErrorAndClose()).headers.get('message')).toBe(
+      'Too many subscriptions',
+    );
   });
 
   it('keeps a message whose RECEIPT was sent even when the connection fails right after', async () => {

@@ -6,7 +6,7 @@ import { parseDestination, TEMP_QUEUE_PREFIX, type Destination } from '../destin
 import { StompProtocolError } from '../errors.js';
 import { propertiesFromSend } from '../header-mapping.js';
 import { queueHeaders } from '../queue-arguments.js';
-import { openSubscription } from './subscribe.js';
+import { checkSubscriptionLimit, openSubscription } from './subscribe.js';
 import { declareSharedQueue, requireQueue } from './queues.js';
 
 interface Target {
@@ -47,6 +47,7 @@ function resolveReplyTo(conn: StompConnection, replyTo: string | undefined): str
   if (dest.kind !== 'temp-queue') return replyTo;
   const existing = conn.tempQueues.get(dest.name);
   if (existing !== undefined) return existing;
+  checkSubscriptionLimit(conn);
   const queue = `stomp-reply-${randomBytes(12).toString('base64url')}`;
   conn.vhost.declareQueue(
     { name: queue, exclusiveOwner: conn.id, autoDelete: true },

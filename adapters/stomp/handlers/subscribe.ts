@@ -67,6 +67,17 @@ function subscribeQueue(
   }
 }
 
+/** `maxSubscriptions`, checked before any queue is declared; implicit /temp-queue/
+ * subscriptions count too, so reply queues are limited as well. */
+export function checkSubscriptionLimit(conn: StompConnection): void {
+  if (conn.subscriptions.size >= conn.options.maxSubscriptions) {
+    throw new StompProtocolError(
+      'Too many subscriptions',
+      `at most ${conn.options.maxSubscriptions} subscriptions`,
+    );
+  }
+}
+
 /** Register the subscription and start its core consumer; deliveries may start at once. */
 export function openSubscription(
   conn: StompConnection,
@@ -113,12 +124,7 @@ export function handleSubscribe(conn: StompConnection, frame: StompFrame): void 
       `subscription '${id}' already exists`,
     );
   }
-  if (conn.subscriptions.size >= conn.options.maxSubscriptions) {
-    throw new StompProtocolError(
-      'Too many subscriptions',
-      `at most ${conn.options.maxSubscriptions} subscriptions`,
-    );
-  }
+  checkSubscriptionLimit(conn);
   const ack = frame.headers.get('ack') ?? 'auto';
   if (!ACK_MODES.has(ack))
     throw new StompProtocolError('Invalid header', `invalid ack mode '${ack}'`);
