@@ -167,6 +167,7 @@ export async function run(): Promise<void> {
     log: { level: 'silent' },
     amqp: { host: '127.0.0.1', port: 0 },
     management: { enabled: false },
+    store: { type: 'memory' },
     protocols: {
       mqtt: { enabled: false },
       amqp091: { enabled: false },
