@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { ADAPTERS, type AdapterEntry } from './adapters.js';
-import { allowAll } from './auth/allow-all.js';
+import { PermissionAuthorizer } from './auth/permissions.js';
 import { StaticUsers } from './auth/static-users.js';
 import {
   gatewayConfigSchema,
@@ -51,7 +51,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     broker,
     store,
     authn,
-    authz: allowAll,
+    authz: new PermissionAuthorizer(config.auth.users),
     metrics,
     nextConnectionId: (protocol: ProtocolName) => `${protocol}-${(++connectionSeq).toString(36)}`,
   };

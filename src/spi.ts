@@ -350,6 +350,8 @@ export interface Principal {
   readonly vhosts?: readonly string[] | undefined;
   /** RabbitMQ-style user tags; `administrator` may use the management API. */
   readonly tags?: readonly string[] | undefined;
+  /** The MQTT client id, for `{client_id}` in permission patterns. */
+  readonly clientId?: string | undefined;
 }
 
 export interface ConnectionInfo {
@@ -371,8 +373,12 @@ export interface Resource {
   readonly vhost: string;
   readonly kind: 'exchange' | 'queue';
   readonly name: string;
-  /** For topic permissions: the routing key or topic, in the client's own syntax. */
+  /** For topic permissions on a topic exchange: the routing key (publish) or binding pattern
+   * (subscribe), AMQP form. */
   readonly routingKey?: string | undefined;
+  /** The same as the MQTT client wrote it (topic or filter), so rules can be written in MQTT
+   * syntax. Only the MQTT adapter sets it. */
+  readonly topic?: string | undefined;
 }
 export interface Authorizer {
   /** Throws GW_ERR_ACCESS_REFUSED. */

@@ -16,6 +16,34 @@ export const userSchema = z.object({
   vhosts: z.array(z.string()).default(['/']),
   /** `administrator` may use the management API (RabbitMQ's tag). */
   tags: z.array(z.string()).default([]),
+  /** RabbitMQ-style regular expressions on exchange and queue names, per vhost. A vhost in
+   * `vhosts` without an entry here gets full permissions (`.*`). Variables: `{username}`,
+   * `{vhost}`, `{client_id}`. */
+  permissions: z
+    .array(
+      z.object({
+        vhost: z.string().default('/'),
+        configure: z.string().default('.*'),
+        write: z.string().default('.*'),
+        read: z.string().default('.*'),
+      }),
+    )
+    .default([]),
+  /** Topic permissions on topic exchanges: `write` / `read` are regular expressions on AMQP
+   * routing keys (RabbitMQ); `mqttWrite` / `mqttRead` are MQTT filters on topics as MQTT
+   * clients write them (`devices/{client_id}/#`) and, when set, apply to MQTT clients instead. */
+  topicPermissions: z
+    .array(
+      z.object({
+        vhost: z.string().default('/'),
+        exchange: z.string().default('amq.topic'),
+        write: z.string().optional(),
+        read: z.string().optional(),
+        mqttWrite: z.string().optional(),
+        mqttRead: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 function protocolsSchema() {
@@ -72,6 +100,8 @@ export const gatewayConfigSchema = z
               'scrypt$16384$Z3Vlc3Qtc2FsdC0wMDAx$BXwBYcTy9W24ZNlJkHvnaw70sOpigxoxivsP6M5g+Iw=',
             vhosts: ['/'],
             tags: ['administrator'],
+            permissions: [],
+            topicPermissions: [],
           },
         ]),
       })
