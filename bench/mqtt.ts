@@ -54,8 +54,9 @@ interface SubResult {
   readonly p99: number;
 }
 
-function spawnRole(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+function spawnRole(args: readonly string[], nodeFlags: readonly string[] = []): ChildProcess {
+  const file = fileURLToPath(import.meta.url);
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', file, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
 }
@@ -222,7 +223,9 @@ async function main(): Promise<void> {
   const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1));
   const results = new Map<string, Map<string, SubResult & BrokerStats>>();
   for (const kind of (process.env.BENCH_BROKERS ?? 'aedes,gateway').split(',')) {
-    const broker = spawnRole(['--broker', kind]);
+    // BENCH_PROF=<dir> writes a CPU profile of each broker process there.
+    const prof = process.env.BENCH_PROF;
+    const broker = spawnRole(['--broker', kind], prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
     const next = lines(broker);
     const { port } = JSON.parse(await next()) as { port: number };
     const stats = async (): Promise<BrokerStats> => {

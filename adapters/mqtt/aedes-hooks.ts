@@ -3,7 +3,7 @@
  * sit where RabbitMQ makes them: `write` on the exchange for PUBLISH, `read` for SUBSCRIBE, both
  * with the topic in AMQP form as the routing key (RabbitMQ topic permissions).
  */
-import type { AedesOptions, Client } from 'aedes';
+import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import {
   BrokerError,
   type Authenticator,
@@ -28,6 +28,8 @@ export interface HookDeps {
   /** Credentials for a CONNECT without username; undefined refuses it. */
   readonly anonymous: { readonly username: string; readonly password: string } | undefined;
   readonly shared: SharedSubscriptions;
+  /** Hands a QoS 1 PUBLISH to the core before aedes acknowledges it (core-mq.ts). */
+  readonly prePublish: (packet: PublishPacket, clientId: string) => Promise<void>;
   readonly log: Logger;
   readonly stateOf: (client: Client) => ConnectionState | undefined;
 }
@@ -105,6 +107,18 @@ export function aedesHooks(deps: HookDeps): Hooks {
       }
       try {
         deps.authz.check(principalOf(client), 'write', resource(topicToRoutingKey(packet.topic)));
+        // "Nothing acknowledged is lost": PUBACK only once the core has the message.
+        if (packet.qos === 1) {
+          deps.prePublish(packet, client.id).then(
+            () => {
+              callback(null);
+            },
+            (err: unknown) => {
+              callback(err instanceof Error ? err : new Error(String(err)));
+            },
+          );
+          return;
+        }
         callback(null);
       } catch (err) {
         // MQTT 3.1.1 has no negative PUBACK: the connection closes (RabbitMQ does the same).

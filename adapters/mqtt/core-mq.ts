@@ -12,16 +12,24 @@
  *   the connection is kept by aedes's persistence, as in a plain aedes broker.
  * `$SYS/` topics stay inside aedes (a local mqemitter).
  */
+import type { PublishPacket } from 'aedes';
 import mqemitter from 'mqemitter';
-import type { Message, MessageOrigin, VhostApi } from '../../src/spi.js';
+import { BrokerError, type Message, type MessageOrigin, type VhostApi } from '../../src/spi.js';
 import type { ClientInternals, DeliverablePacket } from './aedes-internals.js';
 import type { Dispatcher } from './dispatcher.js';
-import { deliveryQos, mqttNativeOf, toCoreMessage, type PublishLike } from './message-map.js';
+import {
+  deliveryQos,
+  mqttNativeOf,
+  toCoreMessage,
+  type PublishLike,
+  type Qos,
+} from './message-map.js';
 import { INVALID_FILTER } from './packet-guards.js';
 import { parseShared, SHARE_PREFIX, type SharedSubscriptions } from './shared-subscriptions.js';
 import { filterToPattern, routingKeyToTopic } from './topic-map.js';
 
 const SYS_PREFIX = '$SYS/';
+const RESOLVED = Promise.resolve();
 
 type Listener = (packet: mqemitter.Message, cb: () => void) => void;
 type Done = (err?: Error) => void;
@@ -36,6 +44,8 @@ export interface CoreMqOptions {
   readonly exchange: string;
   /** The aedes broker id: packets it numbered are recognised when they come back. */
   readonly brokerId: string;
+  /** Broker id given to QoS 1 packets published ahead of aedes (`prePublish`). */
+  readonly preBrokerId: string;
   readonly dispatcher: Dispatcher;
   readonly shared: SharedSubscriptions;
   /** The client that owns a listener aedes registers (it has just stored it in the client's
@@ -46,6 +56,8 @@ export interface CoreMqOptions {
    * does this itself for MQTT publishes before calling `emit`). */
   readonly enqueueOffline: (packet: DeliverablePacket) => Promise<void>;
   readonly onError: (err: unknown) => void;
+  /** Counts messages taken from MQTT publishers. */
+  readonly onPublished: () => void;
 }
 
 export class CoreMq {
@@ -104,25 +116,55 @@ export class CoreMq {
   }
 
   emit(packet: mqemitter.Message, done: Done = () => undefined): this {
-    if (packet.topic.startsWith(SYS_PREFIX)) {
+    const p = packet as unknown as PublishLike & { clientId?: string };
+    if (p.topic.startsWith(SYS_PREFIX)) {
       this.#local.emit(packet, done);
       return this;
     }
-    const p = packet as unknown as PublishLike & { clientId?: string };
-    let committed: Promise<void> | undefined;
+    if (p.brokerId === this.#opts.preBrokerId) {
+      done();
+      return this;
+    }
+    let committed: Promise<void>;
     try {
-      const message = toCoreMessage(p, this.#opts.exchange, this.#opts.origin(p.clientId));
-      committed = this.#opts.vhost.publish(message).committed;
+      committed = this.#publish(p, p.clientId);
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)));
       return this;
     }
-    if (committed)
-      committed.then(() => {
-        done();
-      }, done);
-    else done();
+    committed.then(() => {
+      done();
+    }, done);
     return this;
+  }
+
+  /**
+   * Publishes a client's QoS 1 PUBLISH to the core from aedes's `authorizePublish`, before
+   * aedes writes PUBACK (aedes 1.2 acknowledges first and publishes after). The packet is
+   * renumbered under `preBrokerId`, so `emit` and the offline enqueue skip it later; its copy
+   * from the node queue is queued for offline sessions like a message from another protocol.
+   * Throws a BrokerError when the core refuses.
+   */
+  prePublish(packet: PublishPacket, clientId: string): Promise<void> {
+    const renumbered = packet as PublishPacket & { brokerId: string; brokerCounter: number };
+    renumbered.brokerId = this.#opts.preBrokerId;
+    renumbered.brokerCounter = ++this.#counter;
+    return this.#publish({ ...renumbered, qos: 1, payload: packet.payload }, clientId);
+  }
+
+  /** Throws when a QoS 1/2 message could not reach every queue: the publisher must not get
+   * its acknowledgement (3.1.1 has no negative one, so the connection closes). */
+  #publish(packet: PublishLike, clientId: string | undefined): Promise<void> {
+    const message = toCoreMessage(packet, this.#opts.exchange, this.#opts.origin(clientId));
+    this.#opts.onPublished();
+    const result = this.#opts.vhost.publish(message);
+    if (result.status === 'refused' && packet.qos > 0) {
+      throw new BrokerError(
+        'GW_ERR_RESOURCE_ERROR',
+        `queue '${result.refusedBy ?? ''}' refused the message`,
+      );
+    }
+    return result.committed ?? RESOLVED;
   }
 
   close(done: () => void): void {
@@ -187,17 +229,23 @@ export class CoreMq {
     const qos = deliveryQos(message);
     const native = mqttNativeOf(message);
     if (native?.brokerId === this.#opts.brokerId) {
+      // aedes numbered it and queued it for offline sessions before `emit`.
       const { brokerId, brokerCounter } = native;
-      this.#opts.dispatcher.dispatch(packetOf(topic, message.body, brokerId, brokerCounter), qos);
+      this.#inOrder(packetOf(topic, message.body, brokerId, brokerCounter), qos, false);
       return;
     }
     const packet = packetOf(topic, message.body, `${this.#opts.brokerId}:core`, ++this.#counter);
-    if (qos === 0 && this.#pendingCount === 0) {
-      this.#opts.dispatcher.dispatch(packet, 0);
+    this.#inOrder(packet, qos, qos > 0);
+  }
+
+  /** Dispatches now, or after the offline enqueue of earlier messages when one is running. */
+  #inOrder(packet: Omit<DeliverablePacket, 'qos'>, qos: Qos, storeOffline: boolean): void {
+    if (!storeOffline && this.#pendingCount === 0) {
+      this.#opts.dispatcher.dispatch(packet, qos);
       return;
     }
     this.#pendingCount++;
-    const stored = qos > 0 ? this.#opts.enqueueOffline({ ...packet, qos }) : Promise.resolve();
+    const stored = storeOffline ? this.#opts.enqueueOffline({ ...packet, qos }) : RESOLVED;
     this.#pending = Promise.all([this.#pending, stored])
       .then(() => {
         this.#opts.dispatcher.dispatch(packet, qos);

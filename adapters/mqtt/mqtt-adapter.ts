@@ -53,14 +53,18 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     const vhost = ctx.broker.vhost(cfg.vhost);
     this.#nodeConnectionId = ctx.nextConnectionId('mqtt');
     const brokerId = randomUUID();
-    const offline = createSessionStore({
-      added: (filter) => {
-        mq.holdFilter(filter);
+    const preBrokerId = `${brokerId}:pre`;
+    const offline = createSessionStore(
+      {
+        added: (filter) => {
+          mq.holdFilter(filter);
+        },
+        removed: (filter) => {
+          mq.releaseFilter(filter);
+        },
       },
-      removed: (filter) => {
-        mq.releaseFilter(filter);
-      },
-    });
+      (packet) => packet.brokerId === preBrokerId,
+    );
     const dispatcher = new Dispatcher({
       inflightWindow: cfg.inflightWindow,
       maxQueuedMessages: cfg.maxQueuedMessages,
@@ -106,6 +110,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       vhost,
       exchange: cfg.exchange,
       brokerId,
+      preBrokerId,
       dispatcher,
       shared,
       findSubscriber: (topic, listener) => this.#findSubscriber(topic, listener),
@@ -117,6 +122,9 @@ export class MqttAdapter implements Adapter<MqttOptions> {
           ? subs.filter((s) => !/^[+#]/.test(s.topic))
           : subs;
         if (matching.length > 0) await offline.outgoingEnqueueCombi(matching, packet);
+      },
+      onPublished: () => {
+        ctx.metrics.messagesIn('mqtt');
       },
       onError: (err) => {
         ctx.log.error({ err }, 'MQTT core bridge error');
@@ -140,6 +148,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
           ? { username: cfg.defaultUser, password: cfg.defaultPassword }
           : undefined,
         shared,
+        prePublish: (packet, clientId) => mq.prePublish(packet, clientId),
         log: ctx.log,
         stateOf: (client) => this.#states.get(client),
       }),

@@ -4,12 +4,13 @@
  * in-memory implementation for now; backing it with the gateway store comes with the store
  * issue.
  *
- * Two additions:
+ * Additions:
  * - a queued message that was already sent once (it has a packet id) is resent with DUP set
  *   [MQTT-3.3.1-1]; aedes resends it as if new;
  * - the QoS 1/2 filters of stored sessions are reported through `onFilters`, so the node keeps
  *   them bound in the core while their clients are offline and messages from other protocols
- *   can be queued for them.
+ *   can be queued for them;
+ * - packets the adapter already queued (see `alreadyQueued`) are not queued twice.
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'aedes';
@@ -40,11 +41,20 @@ export interface FilterEvents {
   removed(filter: string): void;
 }
 
-export function createSessionStore(events: FilterEvents): SessionStore {
+/** `alreadyQueued`: packets the adapter queues for offline sessions itself, which aedes's own
+ * publish pipeline must not queue a second time. */
+export function createSessionStore(
+  events: FilterEvents,
+  alreadyQueued: (packet: DeliverablePacket) => boolean,
+): SessionStore {
   // Its typings declare an ES default export; the package is CommonJS whose module.exports
   // is the factory (aedes imports it the same way).
   const store = (memoryPersistence as unknown as () => SessionStore)();
   trackFilters(store, events);
+  const enqueueCombi = store.outgoingEnqueueCombi.bind(store);
+  store.outgoingEnqueueCombi = async (subs, packet) => {
+    if (!alreadyQueued(packet)) await enqueueCombi(subs, packet);
+  };
   const outgoingStream = store.outgoingStream.bind(store);
   store.outgoingStream = (client) =>
     outgoingStream(client).map((p: DeliverablePacket) =>

@@ -25,12 +25,16 @@ const TO_MQTT: Readonly<Record<string, string>> = {
 const MQTT_SPECIAL = /%2F|[%.*]/g;
 const AMQP_SPECIAL = /%25|%2E|%2A|\//g;
 const MQTT_WILDCARD = /[#+]/;
+/** Most topics need no escaping: then one replaceAll does (this is on every publish). */
+const MQTT_PLAIN = /^[^%.*]*$/;
+const AMQP_PLAIN = /^[^%/]*$/;
 
 const toAmqp = (m: string): string => TO_AMQP[m] ?? m;
 const toMqtt = (m: string): string => TO_MQTT[m] ?? m;
 
 /** MQTT topic name `a/b` -> AMQP routing key `a.b`. */
 export function topicToRoutingKey(topic: string): string {
+  if (MQTT_PLAIN.test(topic)) return topic.replaceAll('/', '.');
   return topic
     .split('/')
     .map((level) => level.replace(MQTT_SPECIAL, toAmqp))
@@ -51,6 +55,7 @@ export function filterToPattern(filter: string): string {
  * which an MQTT topic name may not contain [MQTT-4.7.1-1]. */
 export function routingKeyToTopic(routingKey: string): string | undefined {
   if (MQTT_WILDCARD.test(routingKey)) return undefined;
+  if (AMQP_PLAIN.test(routingKey)) return routingKey.replaceAll('.', '/');
   return routingKey
     .split('.')
     .map((word) => word.replace(AMQP_SPECIAL, toMqtt))

@@ -149,6 +149,38 @@ describe('MQTT bad input closes only that connection', () => {
   });
 });
 
+describe('MQTT acknowledgements only after the core has the message', () => {
+  it('a QoS 1 publish refused by a full reject-publish queue gets no PUBACK; the connection closes', async () => {
+    const vhost = gw.gateway.broker.vhost('/');
+    vhost.declareQueue({
+      name: 'mqtt-full',
+      arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' },
+    });
+    vhost.bindQueue('mqtt-full', 'amq.topic', 'full.#');
+    const raw = await RawMqtt.connect(port);
+    await raw.connectAs('into-full-queue');
+    const publish = (messageId: number, qos: 0 | 1): void => {
+      raw.send({
+        cmd: 'publish',
+        topic: 'full/x',
+        payload: Buffer.from('x'),
+        qos,
+        messageId,
+        retain: false,
+        dup: false,
+      });
+    };
+    publish(1, 1);
+    await raw.next('puback');
+    publish(2, 0); // QoS 0 has nothing to refuse
+    publish(3, 1);
+    await raw.waitClosed();
+    expect(raw.packets.filter((p) => p.cmd === 'puback')).toHaveLength(0);
+    expect(vhost.queueInfo('mqtt-full')?.messageCount).toBe(1);
+    await bystanderStillServed();
+  });
+});
+
 describe('MQTT SUBSCRIBE with invalid filters', () => {
   it('answers 0x80 for each invalid filter and grants the valid ones [MQTT-3.9.3-2]', async () => {
     const raw = await RawMqtt.connect(port);
