@@ -18,6 +18,7 @@ import {
   decodeClientMethod,
   encodeMethod,
   isKnownMethod,
+  METHOD,
   splitMethodId,
   type ClientMethod,
   type ServerMethodName,
@@ -403,7 +404,7 @@ export class Amqp091Connection {
         new AmqpError(
           REPLY.ACCESS_REFUSED,
           `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
-          { scope: 'connection', methodId: 0x000a000b },
+          { scope: 'connection', methodId: METHOD.ConnectionStartOk },
         ),
       );
       return;
@@ -419,7 +420,7 @@ export class Amqp091Connection {
 
   /** §4.2.4 / connection.tune-ok: the client may only lower our limits. */
   #onTuneOk(f: { channelMax: number; frameMax: number; heartbeat: number }): void {
-    const tuneOk = 0x000a001f;
+    const tuneOk = METHOD.ConnectionTuneOk;
     const frameMax = f.frameMax === 0 ? this.options.frameMax : f.frameMax;
     if (frameMax < FRAME_MIN_SIZE || frameMax > this.options.frameMax) {
       throw new AmqpError(
@@ -576,12 +577,19 @@ export class Amqp091Connection {
   shutdown(graceful: boolean): Promise<void> {
     if (this.#cleanedUp) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.#closedWaiters.push(resolve));
-    if (graceful && this.#state === 'opened') {
-      this.#beginClose(REPLY.CONNECTION_FORCED, "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'", 0);
-    } else {
-      this.#stream.destroy();
-    }
+    if (graceful) this.forceClose('shutdown');
+    else this.#stream.destroy();
     return done;
+  }
+
+  /** RabbitMQ's forced close (shutdown, management): 320 CONNECTION_FORCED with the reason. */
+  forceClose(reason: string): void {
+    if (this.#state !== 'opened') {
+      this.#stream.destroy();
+      return;
+    }
+    const text = new AmqpError(REPLY.CONNECTION_FORCED, `broker forced connection closure with reason '${reason}'`);
+    this.#beginClose(text.replyCode, text.replyText, 0);
   }
 
   #releaseChannels(): void {

@@ -36,6 +36,14 @@ export function createAmqp091Adapter(): Adapter<Amqp091Options> {
       alarm?.stop();
       await Promise.all([...connections].map((c) => c.shutdown(graceful)));
     },
+    closeConnection(id: string, reason: string): boolean {
+      for (const c of connections) {
+        if (c.id !== id) continue;
+        c.forceClose(reason);
+        return true;
+      }
+      return false;
+    },
     *connections(): Iterable<ConnectionSummary> {
       for (const c of connections) yield c.summary();
     },
