@@ -6,6 +6,8 @@
  * - `_nextId`, `errored`, `waitForDrain`: what aedes's write path uses; we write deliveries
  *   ourselves because aedes's `deliverQoS` downgrades to the QoS of a subscription equal to the
  *   topic even when a wildcard one granted more, and its QoS 0 path encodes per client.
+ * - `deliverQoS`: aedes's path for retained messages on SUBSCRIBE, wrapped to cap their QoS at
+ *   the granted one.
  * - `_parser`: the client's mqtt-packet parser, which we guard for packet size and filters.
  */
 import type { Client } from 'aedes';
@@ -35,6 +37,7 @@ export interface ClientInternals extends Client {
     Record<string, { readonly qos: number; readonly func: unknown } | undefined>
   >;
   readonly errored: boolean;
+  deliverQoS: (packet: DeliverablePacket, cb: () => void) => void;
   _nextId: number;
   waitForDrain(cb: (err?: Error | null) => void): void;
   readonly _parser: MqttParserInternals;

@@ -92,3 +92,15 @@ function matchFrom<T>(
   const child = node.children.get(level);
   if (child) matchFrom(child, levels, i + 1, false, visit);
 }
+
+/** Whether one filter matches one topic, by the same rules as `FilterIndex.match`. */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

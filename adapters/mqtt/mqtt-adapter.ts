@@ -26,7 +26,7 @@ import type { ConnectionState } from './connection-state.js';
 import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MqttOptions } from './options.js';
-import { guardParser } from './packet-guards.js';
+import { capRetainedQos, guardParser } from './packet-guards.js';
 import { createSessionStore } from './session-store.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -186,6 +186,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     this.#states.set(client, state);
     this.#live.set(client, state);
     guardParser(client, ctx.config.maxPacketSize);
+    capRetainedQos(client);
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
       this.#live.delete(client);

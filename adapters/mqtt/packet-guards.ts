@@ -5,9 +5,12 @@
  *   before the body is buffered;
  * - a SUBSCRIBE filter with a misplaced wildcard or a malformed `$share/` name gets SUBACK 0x80
  *   for that filter [MQTT-3.9.3] (aedes would close the connection): the filter is replaced by
- *   an INVALID_FILTER stand-in, which the subscribe hook refuses.
+ *   an INVALID_FILTER stand-in, which the subscribe hook refuses;
+ * - retained messages sent on SUBSCRIBE are capped at the granted QoS.
  */
 import type { ClientInternals } from './aedes-internals.js';
+import { filterMatches } from './filter-index.js';
+import type { Qos } from './message-map.js';
 import { parseShared, SHARE_PREFIX } from './shared-subscriptions.js';
 
 /** Prefix of the stand-in filters; numbered so aedes does not merge two of them. */
@@ -25,6 +28,19 @@ export function isValidFilter(filter: string): boolean {
     if (level === '#') return i === levels.length - 1;
     return level === '+' || !/[+#]/.test(level);
   });
+}
+
+/** aedes sends retained messages on SUBSCRIBE at their stored QoS; MQTT grants
+ * min(stored, granted) [MQTT-3.8.4-6]. */
+export function capRetainedQos(client: ClientInternals): void {
+  const deliverQoS = client.deliverQoS;
+  client.deliverQoS = (packet, cb) => {
+    let granted = 0;
+    for (const [filter, sub] of Object.entries(client.subscriptions)) {
+      if (sub && sub.qos > granted && filterMatches(filter, packet.topic)) granted = sub.qos;
+    }
+    deliverQoS({ ...packet, qos: Math.min(packet.qos, granted) as Qos }, cb);
+  };
 }
 
 export function guardParser(client: ClientInternals, maxPacketSize: number): void {

@@ -63,6 +63,17 @@ describe('MQTT retained messages', () => {
     ]);
   });
 
+  it('sends a retained message at min(stored QoS, granted QoS) [MQTT-3.8.4-6]', async () => {
+    const pub = await client();
+    await pub.publishAsync('ret/qos/a', 'stored at 2', { qos: 2, retain: true });
+    const sub = await client();
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync({ 'ret/qos/+': { qos: 1 }, 'ret/qos/#': { qos: 0 } });
+    const [retained] = await inbox.count(1);
+    expect(retained?.topic).toBe('ret/qos/a');
+    expect(retained?.packet.qos).toBe(1);
+  });
+
   it('forwards a retained publish to existing subscribers without RETAIN [MQTT-3.3.1-9]', async () => {
     const sub = await client();
     const inbox = new Inbox(sub);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FilterIndex } from '../../../../adapters/mqtt/filter-index.js';
+import { FilterIndex, filterMatches } from '../../../../adapters/mqtt/filter-index.js';
 
 function matches(index: FilterIndex<string>, topic: string): string[] {
   const out: string[] = [];
@@ -63,5 +63,23 @@ describe('FilterIndex', () => {
     index.add('a/+', 'c1');
     index.add('a/#', 'c1');
     expect(matches(index, 'a/b')).toEqual(['c1', 'c1']);
+  });
+});
+
+describe('filterMatches', () => {
+  it('agrees with the index on the spec examples', () => {
+    const cases: [string, string, boolean][] = [
+      ['sport/#', 'sport', true],
+      ['sport/+', 'sport', false],
+      ['sport/+', 'sport/', true],
+      ['+/+', '/finance', true],
+      ['#', '$SYS/x', false],
+      ['$SYS/#', '$SYS/x', true],
+      ['a/b', 'a/b/c', false],
+    ];
+    for (const [filter, topic, expected] of cases) {
+      expect(filterMatches(filter, topic)).toBe(expected);
+      expect(matches(indexOf(filter), topic).length > 0).toBe(expected);
+    }
   });
 });
