@@ -12,14 +12,29 @@ program
   .description('start the gateway')
   .option('-c, --config <path>', 'config file (JSON or YAML)', process.env['GATEWAY_CONFIG'])
   .action(async (opts: { config?: string }) => {
-    const gateway = createGateway(await loadConfig(opts.config, process.env));
-    const { addresses } = await gateway.start();
+    const config = await loadConfig(opts.config, process.env);
+    const gateway = createGateway(config);
+    // A bug in one connection's handler must not take every other client down with it.
+    process.on('uncaughtException', (err) => {
+      process.stderr.write(
+        `uncaught exception (process kept running): ${err.stack ?? String(err)}\n`,
+      );
+    });
+    process.on('unhandledRejection', (err) => {
+      process.stderr.write(`unhandled rejection (process kept running): ${String(err)}\n`);
+    });
+    const { addresses, management } = await gateway.start();
     for (const a of addresses) {
       process.stdout.write(`${a.protocol} ${a.transport} ${a.host}:${a.port}${a.path ?? ''}\n`);
     }
+    if (management) process.stdout.write(`management http ${management.host}:${management.port}\n`);
     const shutdown = (): void => {
+      const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs);
       gateway.stop({ graceful: true }).then(
-        () => process.exit(0),
+        () => {
+          clearTimeout(timer);
+          process.exit(0);
+        },
         () => process.exit(1),
       );
     };

@@ -157,10 +157,12 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       await management?.close();
       management = undefined;
       addresses.length = 0;
-      await Promise.all(listeners.splice(0).map((l) => l.close()));
+      // Adapters first, so their clients hear a protocol-level close before the shared AMQP
+      // listener destroys whatever sockets are left.
       const graceful = opts.graceful ?? true;
       await Promise.all([...running.values()].map((r) => r.adapter.stop({ graceful })));
       running.clear();
+      await Promise.all(listeners.splice(0).map((l) => l.close()));
       broker.close();
       await store.close();
     },

@@ -58,6 +58,9 @@ export const gatewayConfigSchema = z
   .object({
     /** Node name for logs and the management API. */
     name: z.string().default('gateway'),
+    /** On SIGTERM/SIGINT: clients are told and the store flushed within this time, then the
+     * process exits (0 when everything closed in time, 1 otherwise). */
+    shutdownGraceMs: z.number().int().min(0).default(10_000),
     dataDir: z.string().default('./data'),
     log: z
       .object({
