@@ -16,10 +16,9 @@ import { createLogger } from './log/logger.js';
 import { startManagement, type ManagementServer } from './management/http-server.js';
 import { PromMetrics } from './metrics/metrics.js';
 import { createStore } from './store/create-store.js';
-import type { Adapter, AdapterContext, ListenAddress, Logger, ProtocolName, Store } from './spi.js';
-import { connectionInfo } from './transport/connection-info.js';
-import { sniffAmqpHeader } from './transport/protocol-demux.js';
-import { listenTcp, type Listener } from './transport/tcp.js';
+import type { Adapter, AdapterContext, ListenAddress, ProtocolName, Store } from './spi.js';
+import { openGatewayListeners } from './transport/gateway-listeners.js';
+import type { Listener } from './transport/tcp.js';
 
 export interface Gateway {
   readonly config: GatewayConfig;
@@ -79,43 +78,6 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     return addresses;
   }
 
-  async function startAmqpPort(logger: Logger): Promise<readonly ListenAddress[]> {
-    const amqp091 = running.get('amqp091')?.adapter;
-    const amqp10 = running.get('amqp10')?.adapter;
-    if (!amqp091 && !amqp10) return [];
-    const listener = await listenTcp(
-      { host: config.amqp.host, port: config.amqp.port },
-      (socket) => {
-        sniffAmqpHeader(socket, config.amqp.handshakeTimeoutMs, (flavour) => {
-          const adapter = flavour === 'amqp10' ? (amqp10 ?? amqp091) : (amqp091 ?? amqp10);
-          if (!adapter) return;
-          adapter.handle(
-            socket,
-            connectionInfo(
-              base.nextConnectionId(adapter.protocol),
-              adapter.protocol,
-              'tcp',
-              socket,
-            ),
-          );
-        });
-      },
-    );
-    listeners.push(listener);
-    logger.info({ port: listener.port }, 'AMQP listener (0-9-1 and 1.0)');
-    const out: ListenAddress[] = [];
-    for (const a of [amqp091, amqp10]) {
-      if (a)
-        out.push({
-          protocol: a.protocol,
-          transport: 'tcp',
-          host: listener.host,
-          port: listener.port,
-        });
-    }
-    return out;
-  }
-
   return {
     config,
     broker,
@@ -127,7 +89,13 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
         log.error({ err }, 'store write failed');
       });
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
-      addresses.push(...(await startAmqpPort(log)));
+      const own = await openGatewayListeners({
+        config,
+        adapter: (protocol) => running.get(protocol)?.adapter,
+        nextConnectionId: base.nextConnectionId,
+      });
+      listeners.push(...own.listeners);
+      addresses.push(...own.addresses);
       if (addresses.length === 0) {
         log.warn({}, 'no protocol adapter is enabled: the gateway accepts no client connections');
       }

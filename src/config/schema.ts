@@ -82,6 +82,29 @@ export const gatewayConfigSchema = z
     management: z
       .object({ enabled: z.boolean().default(true), host, port: port.default(15672) })
       .prefault({}),
+    /** TLS listeners (mqtts, amqps, stomp+ssl) handed to the adapters; PEM files. */
+    tls: z
+      .object({
+        enabled: z.boolean().default(false),
+        host,
+        certFile: z.string().default(''),
+        keyFile: z.string().default(''),
+        /** CA bundle for client certificates. */
+        caFile: z.string().default(''),
+        /** Ask for and verify client certificates against `caFile`. */
+        requestClientCert: z.boolean().default(false),
+        ports: z
+          .object({
+            amqp: port.default(5671),
+            mqtt: port.default(8883),
+            stomp: port.default(61614),
+          })
+          .prefault({}),
+      })
+      .refine((t) => !t.enabled || (t.certFile !== '' && t.keyFile !== ''), {
+        message: 'certFile and keyFile are required when tls.enabled is true',
+      })
+      .prefault({}),
     vhosts: z.array(z.string().min(1)).default(['/']),
     store: z
       .object({

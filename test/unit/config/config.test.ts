@@ -56,6 +56,12 @@ describe('config', () => {
     expect(problems).toMatch(/^log\.level: /m);
   });
 
+  it('TLS needs a certificate and a key when enabled', () => {
+    const r = gatewayConfigSchema.safeParse({ tls: { enabled: true } });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(/certFile and keyFile are required/);
+  });
+
   it('refuses unknown top-level keys (a typo must not be silently ignored)', () => {
     expect(gatewayConfigSchema.safeParse({ limitz: {} }).success).toBe(false);
   });
