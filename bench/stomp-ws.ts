@@ -3,8 +3,11 @@
  * processes (this same file with `--subscribers` / `--publisher` / `--idle`), 100-byte bodies.
  *   a: 1,000 idle STOMP WebSocket connections: broker RSS per connection
  *   b: 1 publisher (STOMP over TCP) -> 1,000 WebSocket subscribers on one /topic
+ *   c: 1 publisher -> 10 STOMP-over-TCP subscribers on one /topic (DESIGN.md table row)
  * Prints delivered msgs/s, latency percentiles, broker CPU per delivered message and RSS.
- * Sizes can be changed with BENCH_STOMP_SUBSCRIBERS, BENCH_STOMP_MESSAGES, BENCH_STOMP_IDLE.
+ * The publisher sends as fast as its socket takes frames (open loop), so the latency columns
+ * show queueing under overload, not idle latency. BENCH_STOMP_MESSAGES scales the message
+ * counts, BENCH_STOMP_IDLE the idle connections; BENCH_STOMP_SCENARIOS=bc picks fan-outs.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -16,8 +19,28 @@ import WebSocket from 'ws';
 import { createGateway } from '../src/gateway.js';
 import { fmt, printTable } from './lib-measure.js';
 
-const SUBSCRIBERS = Number(process.env['BENCH_STOMP_SUBSCRIBERS'] ?? 1000);
-const MESSAGES = Number(process.env['BENCH_STOMP_MESSAGES'] ?? 500);
+interface FanoutSpec {
+  readonly name: string;
+  readonly transport: 'ws' | 'tcp';
+  readonly subscribers: number;
+  readonly messages: number;
+}
+
+const SCALE = Number(process.env['BENCH_STOMP_MESSAGES'] ?? 1);
+const FANOUTS: readonly FanoutSpec[] = [
+  {
+    name: 'b: 1 pub -> 1000 ws subs, /topic',
+    transport: 'ws',
+    subscribers: 1000,
+    messages: 500 * SCALE,
+  },
+  {
+    name: 'c: 1 pub -> 10 tcp subs, /topic',
+    transport: 'tcp',
+    subscribers: 10,
+    messages: 30_000 * SCALE,
+  },
+];
 const IDLE = Number(process.env['BENCH_STOMP_IDLE'] ?? 1000);
 const BODY_SIZE = 100;
 const TOPIC = '/topic/bench.fanout';
@@ -39,69 +62,115 @@ interface SubscriberResult {
   readonly p999: number;
 }
 
-/** Opens `n` WebSocket STOMP sessions; `extra` frames (a SUBSCRIBE) follow each CONNECT. */
+/** A STOMP session's receive side, as a callback per incoming chunk. */
+type OnData = (data: Buffer) => void;
+
+async function openWs(url: string, onData: OnData | undefined, extra: string): Promise<() => void> {
+  const ws = new WebSocket(url, ['v12.stomp']);
+  ws.on('error', (err) => {
+    process.stderr.write(`ws error: ${err.message}\n`);
+  });
+  await once(ws, 'open');
+  const connected = once(ws, 'message');
+  ws.send(CONNECT + extra);
+  await connected;
+  if (onData) ws.on('message', onData);
+  return () => {
+    ws.terminate();
+  };
+}
+
+async function openTcp(
+  port: number,
+  onData: OnData | undefined,
+  extra: string,
+): Promise<() => void> {
+  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  socket.on('error', (err) => {
+    process.stderr.write(`tcp error: ${err.message}\n`);
+  });
+  await once(socket, 'connect');
+  socket.write(CONNECT + extra);
+  const [first] = (await once(socket, 'data')) as [Buffer];
+  // The CONNECTED frame ends at the first NUL; anything after it is already MESSAGE data.
+  const rest = first.subarray(first.indexOf(0) + 1);
+  if (onData) {
+    if (rest.length > 0) onData(rest);
+    socket.on('data', onData);
+  }
+  return () => {
+    socket.destroy();
+  };
+}
+
+/** Opens `n` STOMP sessions; `extra` frames (a SUBSCRIBE) follow each CONNECT. */
 async function openSessions(
-  url: string,
+  target: string,
+  transport: 'ws' | 'tcp',
   n: number,
-  onMessage?: (data: Buffer) => void,
+  onData?: () => OnData,
   extra = '',
-): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
+): Promise<(() => void)[]> {
+  const closers: (() => void)[] = [];
   // Batches keep the accept queue and the login (scrypt) load bounded.
   for (let i = 0; i < n; i += 50) {
     const batch = Array.from({ length: Math.min(50, n - i) }, async () => {
-      const ws = new WebSocket(url, ['v12.stomp']);
-      ws.on('error', (err) => {
-        process.stderr.write(`ws error: ${err.message}\n`);
-      });
-      await once(ws, 'open');
-      const connected = once(ws, 'message');
-      ws.send(CONNECT + extra);
-      await connected;
-      if (onMessage) ws.on('message', onMessage);
-      sockets.push(ws);
+      const handler = onData?.();
+      closers.push(
+        transport === 'ws'
+          ? await openWs(target, handler, extra)
+          : await openTcp(Number(target), handler, extra),
+      );
     });
     await Promise.all(batch);
   }
-  return sockets;
+  return closers;
 }
 
 // ------------------------------------------------------------------ child processes
 
-async function subscribers(url: string): Promise<SubscriberResult> {
-  const total = SUBSCRIBERS * MESSAGES;
+async function subscribers(target: string, spec: FanoutSpec): Promise<SubscriberResult> {
+  const total = spec.subscribers * spec.messages;
   const sample = new Float64Array(total);
   let delivered = 0;
   let first = 0;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  // One WebSocket message may hold several MESSAGE frames; bodies have no NUL, so each NUL
-  // ends a frame whose last BODY_SIZE bytes start with the publisher's send time.
-  const onMessage = (data: Buffer): void => {
-    const t = now();
-    if (delivered === 0) first = t;
-    for (let end = data.indexOf(0); end !== -1; end = data.indexOf(0, end + 1)) {
-      sample[delivered++] =
-        t - Number(data.toString('latin1', end - BODY_SIZE, end - BODY_SIZE + 20));
-    }
-    if (delivered >= total) resolveDone();
+  // Bodies have no NUL, so each NUL ends a MESSAGE frame whose last BODY_SIZE bytes start with
+  // the publisher's send time. A chunk may hold several frames or part of one.
+  const counter = (): OnData => {
+    let carry: Buffer = Buffer.alloc(0);
+    return (chunk) => {
+      const t = now();
+      if (delivered === 0) first = t;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let last = -1;
+      for (let end = data.indexOf(0); end !== -1; end = data.indexOf(0, end + 1)) {
+        sample[delivered++] =
+          t - Number(data.toString('latin1', end - BODY_SIZE, end - BODY_SIZE + 20));
+        last = end;
+      }
+      carry = data.subarray(last + 1);
+      if (delivered >= total) resolveDone();
+    };
   };
-  const sockets = await openSessions(
-    url,
-    SUBSCRIBERS,
-    onMessage,
+  const closers = await openSessions(
+    target,
+    spec.transport,
+    spec.subscribers,
+    counter,
     `SUBSCRIBE\nid:s\ndestination:${TOPIC}\n\n\0`,
   );
   process.stdout.write('ready\n');
   await done;
   const seconds = (now() - first) / 1000;
-  for (const ws of sockets) ws.terminate();
+  for (const close of closers) close();
   sample.sort();
   const pct = (p: number): number => sample[Math.min(total - 1, Math.floor(total * p))] ?? 0;
   return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) };
 }
 
-async function publisher(port: number): Promise<void> {
+async function publisher(port: number, spec: FanoutSpec): Promise<void> {
   const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
   socket.on('error', (err) => {
     process.stderr.write(`publisher error: ${err.message}\n`);
@@ -109,7 +178,7 @@ async function publisher(port: number): Promise<void> {
   await once(socket, 'connect');
   socket.write(CONNECT);
   await once(socket, 'data');
-  for (let i = 0; i < MESSAGES; i++) {
+  for (let i = 0; i < spec.messages; i++) {
     const body = Buffer.alloc(BODY_SIZE, 120);
     body.write(now().toFixed(3).padStart(20, '0'), 0, 'latin1');
     const frame = Buffer.concat([
@@ -125,7 +194,7 @@ async function publisher(port: number): Promise<void> {
 
 /** The sessions stay open until the parent has measured and kills this process. */
 async function idle(url: string): Promise<void> {
-  await openSessions(url, IDLE);
+  await openSessions(url, 'ws', IDLE);
   process.stdout.write('ready\n');
 }
 
@@ -133,12 +202,12 @@ async function idle(url: string): Promise<void> {
 
 function child(
   role: string,
-  arg: string,
+  args: readonly string[],
   onReady?: () => void,
 ): { done: Promise<string>; kill: () => void } {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), role, arg],
+    ['--import', 'tsx', fileURLToPath(import.meta.url), role, ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -187,7 +256,7 @@ export async function run(): Promise<void> {
     const before = process.memoryUsage();
     let measured: (() => void) | undefined;
     const ready = new Promise<void>((resolve) => (measured = resolve));
-    const holders = child('--idle', url, () => measured?.());
+    const holders = child('--idle', [url], () => measured?.());
     await ready;
     gc();
     const after = process.memoryUsage();
@@ -204,31 +273,38 @@ export async function run(): Promise<void> {
       // and external buffers are what the connections themselves use.
       'rss MiB': `${fmt(after.rss / 2 ** 20)} (${perConn(after.rss, before.rss)} KiB/conn; heap+external ${perConn(after.heapUsed + after.external, before.heapUsed + before.external)} KiB/conn)`,
     });
-    let cpu0 = process.cpuUsage();
-    let pub: Promise<string> | undefined;
-    const subs = child('--subscribers', url, () => {
-      cpu0 = process.cpuUsage();
-      pub = child('--publisher', String(tcpPort)).done;
-    });
-    const r = JSON.parse(await subs.done) as SubscriberResult;
-    await pub;
-    const cpu = process.cpuUsage(cpu0);
-    rows.push({
-      scenario: `b: 1 pub -> ${SUBSCRIBERS} ws subs, /topic`,
-      'msgs/s': fmt(r.delivered / r.seconds),
-      'p50 ms': r.p50.toFixed(2),
-      'p99 ms': r.p99.toFixed(2),
-      'p999 ms': r.p999.toFixed(2),
-      'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(2),
-      'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
-    });
+    const only = process.env['BENCH_STOMP_SCENARIOS'];
+    for (const spec of FANOUTS) {
+      if (only && !only.includes(spec.name.charAt(0))) continue;
+      const target = spec.transport === 'ws' ? url : String(tcpPort);
+      let cpu0 = process.cpuUsage();
+      let pub: Promise<string> | undefined;
+      const subs = child('--subscribers', [target, JSON.stringify(spec)], () => {
+        cpu0 = process.cpuUsage();
+        pub = child('--publisher', [String(tcpPort), JSON.stringify(spec)]).done;
+      });
+      const r = JSON.parse(await subs.done) as SubscriberResult;
+      await pub;
+      const cpu = process.cpuUsage(cpu0);
+      rows.push({
+        scenario: spec.name,
+        'msgs/s': fmt(r.delivered / r.seconds),
+        'p50 ms': r.p50.toFixed(2),
+        'p99 ms': r.p99.toFixed(2),
+        'p999 ms': r.p999.toFixed(2),
+        'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(2),
+        'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
+      });
+    }
   } finally {
     await gateway.stop();
   }
   printTable(rows);
 }
 
-const [role, arg] = process.argv.slice(2);
-if (role === '--subscribers') process.stdout.write(JSON.stringify(await subscribers(arg ?? '')));
-else if (role === '--publisher') await publisher(Number(arg));
-else if (role === '--idle') await idle(arg ?? '');
+const [role, target, spec] = process.argv.slice(2);
+const parsed = JSON.parse(spec ?? '{}') as FanoutSpec;
+if (role === '--subscribers')
+  process.stdout.write(JSON.stringify(await subscribers(target ?? '', parsed)));
+else if (role === '--publisher') await publisher(Number(target), parsed);
+else if (role === '--idle') await idle(target ?? '');
