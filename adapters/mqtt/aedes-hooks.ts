@@ -1,7 +1,8 @@
 /**
  * aedes's policy hooks, routed to the gateway's authenticator and authorizer. Permission checks
  * sit where RabbitMQ makes them: `write` on the exchange for PUBLISH, `read` for SUBSCRIBE, both
- * with the topic in AMQP form as the routing key (RabbitMQ topic permissions).
+ * with the topic in AMQP form as the routing key and as the client wrote it (topic permissions
+ * in either syntax); `configure` and `read` on a shared subscription's queue.
  */
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import {
@@ -39,12 +40,14 @@ type Hooks = Required<
 >;
 
 export function aedesHooks(deps: HookDeps): Hooks {
-  const resource = (routingKey: string): Resource => ({
+  const resource = (routingKey: string, topic: string): Resource => ({
     vhost: deps.vhost,
     kind: 'exchange',
     name: deps.exchange,
     routingKey,
+    topic,
   });
+  const queue = (name: string): Resource => ({ vhost: deps.vhost, kind: 'queue', name });
 
   const principalOf = (client: Client): Principal => {
     const principal = deps.stateOf(client)?.principal;
@@ -86,7 +89,8 @@ export function aedesHooks(deps: HookDeps): Hooks {
             done(connackError(CONNACK.notAuthorized, `no access to vhost '${deps.vhost}'`), null);
             return;
           }
-          state.principal = principal;
+          // `{client_id}` in permission patterns
+          state.principal = { ...principal, clientId: client.id };
           done(null, true);
         },
         (err: unknown) => {
@@ -106,7 +110,8 @@ export function aedesHooks(deps: HookDeps): Hooks {
         return;
       }
       try {
-        deps.authz.check(principalOf(client), 'write', resource(topicToRoutingKey(packet.topic)));
+        const routingKey = topicToRoutingKey(packet.topic);
+        deps.authz.check(principalOf(client), 'write', resource(routingKey, packet.topic));
         // "Nothing acknowledged is lost": PUBACK only once the core has the message.
         if (packet.qos === 1) {
           deps.prePublish(packet, client.id).then(
@@ -136,10 +141,17 @@ export function aedesHooks(deps: HookDeps): Hooks {
           callback(null, sub);
           return;
         }
+        const principal = principalOf(client);
         const shared = sub.topic.startsWith(SHARE_PREFIX) ? parseShared(sub.topic) : undefined;
-        const pattern = shared ? shared.pattern : filterToPattern(sub.topic);
-        deps.authz.check(principalOf(client), 'read', resource(pattern));
-        if (shared) deps.shared.prepare(shared);
+        if (shared) {
+          // RabbitMQ: declaring needs configure on the queue, consuming read on it.
+          deps.authz.check(principal, 'configure', queue(shared.queue));
+          deps.authz.check(principal, 'read', queue(shared.queue));
+          deps.authz.check(principal, 'read', resource(shared.pattern, shared.filter));
+          deps.shared.prepare(shared);
+        } else {
+          deps.authz.check(principal, 'read', resource(filterToPattern(sub.topic), sub.topic));
+        }
         callback(null, sub);
       } catch (err) {
         deps.log.debug({ err, filter: sub.topic }, 'subscription refused');

@@ -23,6 +23,13 @@ beforeAll(async () => {
               passwordHash: await hashPassword('pw', 1024),
               vhosts: ['other'],
             },
+            {
+              username: 'device',
+              passwordHash: await hashPassword('pw', 1024),
+              topicPermissions: [
+                { mqttWrite: 'devices/{client_id}/#', mqttRead: 'devices/{client_id}/#' },
+              ],
+            },
           ],
         },
       },
@@ -159,5 +166,51 @@ describe('MQTT CONNECT', () => {
     expect(ws.protocol).toBe('mqttv3.1');
     ws.close();
     await once(ws, 'close');
+  });
+});
+
+describe('MQTT authorization (topic permissions in MQTT syntax)', () => {
+  it('allows topics under the rule and answers SUBACK 0x80 for filters outside it', async () => {
+    const raw = await RawMqtt.connect(port);
+    const connack = await raw.connectAs('d1', { username: 'device', password: Buffer.from('pw') });
+    expect(connack).toMatchObject({ returnCode: 0 });
+    raw.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'devices/d1/#', qos: 1 },
+        { topic: 'devices/+/temp', qos: 1 },
+        { topic: '$share/g/devices/d2/x', qos: 1 },
+      ],
+    });
+    expect(await raw.next('suback')).toMatchObject({ granted: [1, 0x80, 0x80] });
+    raw.send({
+      cmd: 'publish',
+      topic: 'devices/d1/temp',
+      payload: Buffer.from('21'),
+      qos: 1,
+      messageId: 2,
+      retain: false,
+      dup: false,
+    });
+    await raw.next('puback');
+    expect(await raw.next('publish')).toMatchObject({ topic: 'devices/d1/temp' });
+    raw.end();
+  });
+
+  it('closes the connection on a publish outside the rule, without PUBACK', async () => {
+    const raw = await RawMqtt.connect(port);
+    await raw.connectAs('d2', { username: 'device', password: Buffer.from('pw') });
+    raw.send({
+      cmd: 'publish',
+      topic: 'devices/d1/temp',
+      payload: Buffer.from('spoof'),
+      qos: 1,
+      messageId: 1,
+      retain: false,
+      dup: false,
+    });
+    await raw.waitClosed();
+    expect(raw.packets.some((p) => p.cmd === 'puback')).toBe(false);
   });
 });
