@@ -476,6 +476,45 @@ describe('AMQP 0-9-1 topology', () => {
     await ch.close();
   });
 
+  it('applies x-max-priority: higher priorities are delivered first', async () => {
+    const ch = await confirmChannel();
+    const q = await ch.assertQueue('', { exclusive: true, maxPriority: 5 });
+    for (const p of [1, 5, 3]) ch.sendToQueue(q.queue, Buffer.from(String(p)), { priority: p });
+    await ch.waitForConfirms();
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const m = await ch.get(q.queue, { noAck: true });
+      if (m) order.push(m.content.toString());
+    }
+    expect(order).toEqual(['5', '3', '1']);
+    await ch.close();
+  });
+
+  it('applies x-single-active-consumer: only the first consumer receives', async () => {
+    const ch = await confirmChannel();
+    const q = await ch.assertQueue('', { exclusive: true, arguments: { 'x-single-active-consumer': true } });
+    const first = await consumeInto(ch, q.queue, { noAck: true });
+    const second = await consumeInto(ch, q.queue, { noAck: true });
+    for (let i = 0; i < 4; i++) ch.sendToQueue(q.queue, Buffer.from(String(i)));
+    await ch.waitForConfirms();
+    await first.take(4);
+    expect(second.received).toHaveLength(0);
+    await ch.close();
+  });
+
+  it('answers nothing to nowait methods (queue.declare, queue.bind, exchange.declare)', async () => {
+    const peer = await RawPeer.open(gw.port('amqp091'));
+    const name = unique('nowait');
+    peer.method(defs.ExchangeDeclare as number, 1, { exchange: name, type: 'fanout', nowait: true, autoDelete: true });
+    peer.method(defs.QueueDeclare as number, 1, { queue: name, exclusive: true, nowait: true });
+    peer.method(defs.QueueBind as number, 1, { queue: name, exchange: name, nowait: true });
+    peer.method(defs.BasicQos as number, 1, { prefetchCount: 1 });
+    const next = await peer.until(() => peer.frames[0], 'a reply');
+    expect(next.method).toBe('BasicQosOk');
+    expect(gw.gateway.broker.vhost('/').queueInfo(name)).toBeDefined();
+    peer.close();
+  });
+
   it('404 NOT_FOUND for a passive declare of a missing queue closes only the channel', async () => {
     const ch = await channel();
     await expectChannelError(ch, ch.checkQueue(unique('missing')), 404);
