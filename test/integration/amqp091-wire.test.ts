@@ -2,6 +2,7 @@
  * AMQP 0-9-1 bad input at the byte level: each case gets the spec's close code and only the
  * offending connection goes; a healthy amqplib connection keeps working throughout.
  */
+import fc from 'fast-check';
 import { connect, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
@@ -146,6 +147,45 @@ describe('AMQP 0-9-1 §4.2.3 framing errors close the connection', () => {
     peer.method(defs.BasicPublish as number, 1, { exchange: '', routingKey: 'q' });
     peer.socket.write(defs.encodeProperties(60, 2, 3, {}));
     await expectConnectionClose(peer, 505);
+  });
+});
+
+describe('AMQP 0-9-1 random input after the handshake', () => {
+  it('never takes the gateway down: each connection closes, others keep working (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 64 }).map((a) => Buffer.from(a)),
+            // Well-framed frames with random types, channels and payloads reach deeper.
+            fc
+              .record({
+                type: fc.constantFrom(1, 2, 3, 8),
+                channel: fc.constantFrom(0, 1, 2),
+                payload: fc.uint8Array({ maxLength: 40 }),
+              })
+              .map(({ type, channel, payload }) => {
+                const b = Buffer.alloc(8 + payload.length);
+                b[0] = type;
+                b.writeUInt16BE(channel, 1);
+                b.writeUInt32BE(payload.length, 3);
+                Buffer.from(payload).copy(b, 7);
+                b[b.length - 1] = 0xce;
+                return b;
+              }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (chunks) => {
+          const peer = await RawPeer.open(port);
+          for (const c of chunks) peer.socket.write(c);
+          peer.socket.end();
+          await peer.closed;
+        },
+      ),
+      { numRuns: 25 },
+    );
+    await expectHealthy();
   });
 });
 
