@@ -11,6 +11,7 @@ import {
 import { FrameParser } from '../../../adapters/stomp/frame-parser.js';
 import type { StompFrame } from '../../../adapters/stomp/frame.js';
 import { ADAPTERS } from '../../../src/adapters.js';
+import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 const TIMEOUT_MS = 5000;
@@ -20,6 +21,7 @@ const TIMEOUT_MS = 5000;
 export function startStompGateway(
   stomp: Readonly<Record<string, unknown>>,
   with_: { readonly mqtt?: boolean; readonly amqp091?: boolean } = {},
+  config: Omit<GatewayConfigInput, 'protocols'> = {},
 ): Promise<TestGateway> {
   const protocols: Record<string, unknown> = {};
   for (const entry of ADAPTERS) protocols[entry.name] = { enabled: false };
@@ -28,7 +30,7 @@ export function startStompGateway(
     protocols.mqtt = { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } };
   }
   if (with_.amqp091 === true) protocols.amqp091 = { enabled: true };
-  return startTestGateway({ protocols });
+  return startTestGateway({ ...config, protocols });
 }
 
 /** Resolves with the first value `register` hands over, or rejects after `ms`. */
