@@ -40,6 +40,8 @@ export class Dispatcher {
   readonly #byListener = new Map<unknown, SubEntry>();
   readonly #opts: DispatcherOptions;
   readonly #window: InflightWindow<ClientInternals>;
+  /** Our unacknowledged QoS 1/2 deliveries per client: packet id -> on PUBACK / PUBCOMP. */
+  readonly #unacked = new WeakMap<ClientInternals, Map<number, () => void>>();
   #encodedFor: object | undefined;
   #encoded: Buffer = Buffer.alloc(0);
 
@@ -48,9 +50,15 @@ export class Dispatcher {
     this.#window = new InflightWindow(opts.inflightWindow, opts.maxQueuedMessages);
   }
 
-  /** The client sent PUBACK or PUBCOMP. */
-  acked(client: ClientInternals): void {
+  /** The client sent PUBACK (QoS 1) or PUBCOMP (QoS 2) for `messageId`. Ids of aedes's own
+   * sends (retained messages, stored-session replay) are not ours and are ignored. */
+  acked(client: ClientInternals, messageId: number): void {
+    const pending = this.#unacked.get(client);
+    const settled = pending?.get(messageId);
+    if (!pending || !settled) return;
+    pending.delete(messageId);
     this.#window.acked(client);
+    settled();
   }
 
   add(client: ClientInternals, filter: string, listener: unknown): void {
@@ -80,22 +88,28 @@ export class Dispatcher {
     this.#opts.onDelivered(best.size);
   }
 
-  /** Hands one packet to one client at the given QoS. */
+  /** Hands one packet to one client at the given QoS. `done` runs once the packet is written
+   * (or dropped); `settled` once the client acknowledged a QoS 1/2 delivery. */
   deliver(
     client: ClientInternals,
     packet: Omit<DeliverablePacket, 'qos'>,
     qos: Qos,
     done: () => void = noop,
+    settled: () => void = noop,
   ): void {
     if (qos === 0) {
       this.#deliverQos0(client, packet);
       done();
-    } else {
-      const send = (): void => {
-        this.#deliverQos(client, { ...packet, qos, messageId: nextPacketId(client) }, done);
-      };
-      if (!this.#window.submit(client, send)) done();
+      return;
     }
+    const send = (): void => {
+      const messageId = nextPacketId(client);
+      let pending = this.#unacked.get(client);
+      if (!pending) this.#unacked.set(client, (pending = new Map<number, () => void>()));
+      pending.set(messageId, settled);
+      this.#deliverQos(client, { ...packet, qos, messageId }, done);
+    };
+    if (!this.#window.submit(client, send)) done();
   }
 
   /** QoS 0 bytes are the same for every client: encoded once per message. Dropped for a

@@ -46,7 +46,6 @@ export class InflightWindow<K extends object> {
     if (!state) return;
     const next = state.waiting[state.head];
     if (!next) {
-      // aedes's own sends (retained, stored-session replay) are acked too but never counted.
       state.inflight = Math.max(0, state.inflight - 1);
       state.waiting.length = 0;
       state.head = 0;

@@ -46,6 +46,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
   readonly #byClientId = new Map<string, ConnectionState>();
   #ctx: AdapterContext<MqttOptions> | undefined;
   #nodeConnectionId = '';
+  #dispatcher: Dispatcher | undefined;
 
   async start(ctx: AdapterContext<MqttOptions>): Promise<readonly ListenAddress[]> {
     this.#ctx = ctx;
@@ -65,7 +66,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       },
       (packet) => packet.brokerId === preBrokerId,
     );
-    const dispatcher = new Dispatcher({
+    const dispatcher = (this.#dispatcher = new Dispatcher({
       inflightWindow: cfg.inflightWindow,
       maxQueuedMessages: cfg.maxQueuedMessages,
       qos0BufferLimit: cfg.qos0BufferLimit,
@@ -73,14 +74,14 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       onDelivered: (n) => {
         ctx.metrics.messagesOut('mqtt', n);
       },
-    });
+    }));
     let sharedCounter = 0;
     const shared = new SharedSubscriptions({
       vhost,
       exchange: cfg.exchange,
       prefetch: cfg.inflightWindow,
       expiryMs: cfg.sharedQueueExpiryMs,
-      deliver: (client, topic, payload, qos, done) => {
+      deliver: (client, topic, payload, qos, settle) => {
         const packet = {
           cmd: 'publish',
           topic,
@@ -90,18 +91,22 @@ export class MqttAdapter implements Adapter<MqttOptions> {
           brokerId: `${brokerId}:shared`,
           brokerCounter: ++sharedCounter,
         } as const;
-        if (qos === 0 || client.clean) {
-          dispatcher.deliver(client, packet, qos, done);
+        if (qos === 0) {
+          dispatcher.deliver(client, packet, qos, settle);
           return;
         }
-        // A session that outlives the connection keeps the message until it is acknowledged.
+        // A clean session's unacknowledged message goes back to the group when it disconnects.
+        if (client.clean) {
+          dispatcher.deliver(client, packet, qos, undefined, settle);
+          return;
+        }
+        // A session that outlives the connection keeps it in its own stored queue.
         offline.outgoingEnqueue({ clientId: client.id }, { ...packet, qos }).then(
           () => {
-            dispatcher.deliver(client, packet, qos, done);
+            dispatcher.deliver(client, packet, qos, settle);
           },
           (err: unknown) => {
             ctx.log.error({ err }, 'could not store a shared-subscription message');
-            done();
           },
         );
       },
@@ -155,9 +160,6 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     });
     this.#aedes = aedes;
     mq.attach(`mqtt-node-${brokerId}`, this.#nodeConnectionId);
-    aedes.on('ack', (_packet, client) => {
-      dispatcher.acked(internals(client));
-    });
     aedes.on('clientReady', (client) => {
       const state = this.#states.get(client);
       if (state) this.#byClientId.set(client.id, state);
@@ -187,6 +189,11 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     this.#live.set(client, state);
     guardParser(client, ctx.config.maxPacketSize);
     capRetainedQos(client);
+    client._parser.prependListener('packet', (packet) => {
+      if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') {
+        this.#dispatcher?.acked(client, packet.messageId as number);
+      }
+    });
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
       this.#live.delete(client);

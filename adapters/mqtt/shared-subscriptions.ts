@@ -40,13 +40,13 @@ export interface SharedOptions {
   readonly exchange: string;
   readonly prefetch: number;
   readonly expiryMs: number;
-  /** Delivers to one client; `done` once the packet is written (or dropped). */
+  /** Delivers to one client; `settle` once the message may leave the group's queue. */
   readonly deliver: (
     client: ClientInternals,
     topic: string,
     body: Buffer,
     qos: Qos,
-    done: () => void,
+    settle: () => void,
   ) => void;
 }
 

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { MqttClient } from 'mqtt';
 import type { TestGateway } from './helpers/gateway.js';
-import { connectMqtt, Inbox, openMqtt, startMqttGateway, within } from './helpers/mqtt-clients.js';
+import {
+  connectMqtt,
+  Inbox,
+  openMqtt,
+  RawMqtt,
+  startMqttGateway,
+  within,
+} from './helpers/mqtt-clients.js';
 
 let gw: TestGateway;
 let port: number;
@@ -172,5 +179,27 @@ describe('MQTT shared subscriptions $share/<group>/<filter>', () => {
       .map(Number)
       .sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('gives messages a member did not acknowledge to another member when it disconnects', async () => {
+    const raw = await RawMqtt.connect(port);
+    await raw.connectAs('share-no-ack');
+    raw.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: '$share/redo/r/+', qos: 1 }],
+    });
+    await raw.next('suback');
+    const b = await client();
+    const inboxB = new Inbox(b);
+    await b.subscribeAsync('$share/redo/r/+', { qos: 1 });
+    const pub = await client();
+    for (let i = 0; i < 10; i++) await pub.publishAsync(`r/${i}`, String(i), { qos: 1 });
+    await raw.next('publish'); // the silent member got its share
+    raw.end();
+    const got = await inboxB.count(10);
+    expect(got.map((m) => Number(m.payload)).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
   });
 });
