@@ -63,6 +63,11 @@ describe('AMQP 0-9-1 permissions (RabbitMQ access control)', () => {
     expect(await refused((ch) => ch.assertQueue('other-q'))).toMatch(/403/);
   });
 
+  it('403 ACCESS_REFUSED for a server-named queue when amq.gen-* may not be configured', async () => {
+    expect(await refused((ch) => ch.assertQueue('', { exclusive: true }))).toMatch(/403.*amq\.gen-/);
+    expect(gw.gateway.broker.vhost('/').listQueues().some((q) => q.name.startsWith('amq.gen-'))).toBe(false);
+  });
+
   it('403 ACCESS_REFUSED for publishing with a routing key outside the topic permission', async () => {
     expect(await refused((ch) => ch.publish('amq.topic', 'alarms.fire', Buffer.from('x')))).toMatch(/403/);
   });

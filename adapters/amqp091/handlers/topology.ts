@@ -70,7 +70,8 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
   switch (m.name) {
     case 'QueueDeclare': {
       const f = m.fields;
-      if (!f.passive) ch.authorize('configure', 'queue', f.queue);
+      const serverNamed = f.queue === '';
+      if (!f.passive && !serverNamed) ch.authorize('configure', 'queue', f.queue);
       const info = vhost.declareQueue(
         {
           name: f.queue,
@@ -81,6 +82,15 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
         },
         { passive: f.passive, connectionId },
       );
+      if (serverNamed) {
+        // RabbitMQ checks the generated name (amq.gen-...): only the core knows it.
+        try {
+          ch.authorize('configure', 'queue', info.name);
+        } catch (err) {
+          vhost.deleteQueue(info.name, { connectionId });
+          throw err;
+        }
+      }
       ch.lastQueue = info.name;
       if (!f.nowait) {
         ch.reply('QueueDeclareOk', {
