@@ -17,6 +17,7 @@ import { startManagement, type ManagementServer } from './management/http-server
 import { PromMetrics } from './metrics/metrics.js';
 import { createStore } from './store/create-store.js';
 import type { Adapter, AdapterContext, ListenAddress, ProtocolName, Store } from './spi.js';
+import { ConnectionGate } from './transport/connection-gate.js';
 import { openGatewayListeners } from './transport/gateway-listeners.js';
 import type { Listener } from './transport/tcp.js';
 
@@ -46,7 +47,9 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   metrics.observe(broker);
   const authn = new StaticUsers(config.auth.users);
   let connectionSeq = 0;
+  const connectionGate = new ConnectionGate(config.limits);
   const base = {
+    connectionGate,
     broker,
     store,
     authn,
@@ -93,6 +96,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
         config,
         adapter: (protocol) => running.get(protocol)?.adapter,
         nextConnectionId: base.nextConnectionId,
+        gate: connectionGate,
       });
       listeners.push(...own.listeners);
       addresses.push(...own.addresses);

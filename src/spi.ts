@@ -4,6 +4,7 @@
  * stay inside their adapter.
  */
 import type { Duplex } from 'node:stream';
+import type { ConnectionGate } from './transport/connection-gate.js';
 
 export { BrokerError, ERRORS, isBrokerError } from './core/errors.js';
 export type { ErrorCode, ErrorSeverity } from './core/errors.js';
@@ -434,6 +435,8 @@ export interface AdapterContext<C = unknown> {
   readonly config: Readonly<C>;
   /** Unique connection id generator shared by all adapters. */
   nextConnectionId(protocol: ProtocolName): string;
+  /** Pass to `listenTcp` / `listenWs` (`gate`) so the gateway's connection limits apply. */
+  readonly connectionGate: ConnectionGate;
 }
 
 export interface Adapter<C = unknown> {
@@ -455,3 +458,4 @@ export type { Listener, TcpListenOptions } from './transport/tcp.js';
 export { listenWs } from './transport/ws.js';
 export type { WsListenOptions } from './transport/ws.js';
 export { connectionInfo } from './transport/connection-info.js';
+export type { ConnectionGate } from './transport/connection-gate.js';

@@ -12,6 +12,10 @@ export const coreLimitsSchema = z.object({
   maxQueues: z.number().int().min(1).default(100_000),
   /** Exchanges per vhost. */
   maxExchanges: z.number().int().min(1).default(10_000),
+  /** Client connections across every listener (0 = no cap). */
+  maxConnections: z.number().int().min(0).default(100_000),
+  /** Client connections from one source address (0 = no cap). */
+  maxConnectionsPerIp: z.number().int().min(0).default(0),
   /** Hard cap on consumers per queue. */
   maxConsumersPerQueue: z.number().int().min(1).default(10_000),
 });

@@ -8,6 +8,7 @@ import type { TlsOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Adapter, ListenAddress, ProtocolName } from '../spi.js';
+import type { ConnectionGate } from './connection-gate.js';
 import { connectionInfo } from './connection-info.js';
 import { sniffAmqpHeader } from './protocol-demux.js';
 import { listenTcp, type Listener } from './tcp.js';
@@ -16,6 +17,7 @@ export interface ListenerDeps {
   readonly config: GatewayConfig;
   adapter(protocol: ProtocolName): Adapter<never> | undefined;
   nextConnectionId(protocol: ProtocolName): string;
+  readonly gate: ConnectionGate;
 }
 
 export interface OpenListeners {
@@ -64,7 +66,7 @@ export async function openGatewayListeners(deps: ListenerDeps): Promise<OpenList
     accept: (socket: Socket) => void,
   ): Promise<void> => {
     if (protocols.length === 0) return;
-    const listener = await listenTcp({ host, port, tls }, accept);
+    const listener = await listenTcp({ host, port, tls, gate: deps.gate }, accept);
     listeners.push(listener);
     for (const a of protocols)
       addresses.push({ protocol: a.protocol, transport, host: listener.host, port: listener.port });

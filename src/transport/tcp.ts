@@ -1,12 +1,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
+import type { ConnectionGate } from './connection-gate.js';
 
 export interface TcpListenOptions {
   readonly host: string;
   readonly port: number;
   /** When set, the listener speaks TLS. */
   readonly tls?: tls.TlsOptions | undefined;
+  /** Connection admission shared by the gateway's listeners (`ctx.connectionGate`). */
+  readonly gate?: ConnectionGate | undefined;
 }
 
 export interface Listener {
@@ -16,6 +19,8 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+const noop = (): void => undefined;
+
 /** A TCP (or TLS) listener that tracks its sockets so `close()` really ends them, and sets
  * TCP_NODELAY (Nagle would add ~40 ms stalls to small frames). */
 export async function listenTcp(
@@ -24,9 +29,17 @@ export async function listenTcp(
 ): Promise<Listener> {
   const sockets = new Set<Socket>();
   const accept = (socket: Socket): void => {
+    const release = opts.gate ? opts.gate.admit(socket.remoteAddress) : noop;
+    if (!release) {
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      release();
+    });
     onSocket(socket);
   };
   const server = opts.tls

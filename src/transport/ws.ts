@@ -4,6 +4,7 @@ import type tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionGate } from './connection-gate.js';
 import type { Listener } from './tcp.js';
 
 export interface WsListenOptions {
@@ -17,6 +18,8 @@ export interface WsListenOptions {
   readonly allowOrigins?: readonly string[] | undefined;
   readonly maxPayload: number;
   readonly tls?: tls.TlsOptions | undefined;
+  /** Connection admission shared by the gateway's listeners (`ctx.connectionGate`). */
+  readonly gate?: ConnectionGate | undefined;
 }
 
 /** A WebSocket listener on its own HTTP(S) server. The adapter gets the upgraded socket and
@@ -30,6 +33,12 @@ export async function listenWs(
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n');
   });
   server.on('connection', (s: Socket) => {
+    const release = opts.gate?.admit(s.remoteAddress);
+    if (opts.gate && !release) {
+      s.destroy();
+      return;
+    }
+    if (release) s.once('close', release);
     s.setNoDelay(true);
   });
   server.on('clientError', (_err, socket) => socket.destroy());
