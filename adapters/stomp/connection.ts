@@ -70,6 +70,10 @@ export class StompConnection implements SubscriptionOwner {
   private corked = false;
   private connectTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
+  private resolveClosed: () => void = () => undefined;
+  private readonly closed = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
 
   constructor(
     stream: Duplex,
@@ -465,6 +469,13 @@ export class StompConnection implements SubscriptionOwner {
     this.cleanup();
   }
 
+  /** Graceful server stop: ERROR `connection_forced` (RabbitMQ's reason), then close; resolves
+   * once closed (at most `closeGraceMs` later). */
+  shutdown(): Promise<void> {
+    this.fail(new StompProtocolError('connection_forced', 'the server is shutting down'));
+    return this.closed;
+  }
+
   private releaseResources(): void {
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
@@ -490,5 +501,6 @@ export class StompConnection implements SubscriptionOwner {
     if (!this.stream.destroyed) this.stream.destroy();
     this.ctx.metrics.connectionClosed('stomp');
     this.onClosed();
+    this.resolveClosed();
   }
 }

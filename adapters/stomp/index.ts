@@ -79,7 +79,9 @@ export function createStompAdapter(): Adapter<StompOptions> {
       return addresses;
     },
     handle,
-    async stop() {
+    async stop({ graceful }) {
+      // Tell clients before the listeners destroy their sockets.
+      if (graceful) await Promise.all([...open].map((c) => c.shutdown()));
       await Promise.all(listeners.splice(0).map((l) => l.close()));
       for (const conn of [...open]) conn.close();
     },

@@ -76,3 +76,17 @@ describe('STOMP RECEIPT with a durable store', () => {
     }
   });
 });
+
+describe('STOMP on a graceful gateway stop', () => {
+  it('tells each client with ERROR connection_forced before closing', async () => {
+    const gw = await startStompGateway({
+      tcp: { host: '127.0.0.1', port: 0 },
+      ws: { enabled: false },
+    });
+    const raw = await RawStomp.connected(gw.port('stomp'));
+    const stopped = gw.gateway.stop({ graceful: true });
+    const err = await raw.expectErrorAndClose();
+    expect(err.headers.get('message')).toBe('connection_forced');
+    await stopped;
+  });
+});
