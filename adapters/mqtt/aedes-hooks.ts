@@ -33,6 +33,8 @@ export interface HookDeps {
   readonly prePublish: (packet: PublishPacket, clientId: string) => Promise<void>;
   readonly log: Logger;
   readonly stateOf: (client: Client) => ConnectionState | undefined;
+  /** A client is about to subscribe (aedes then registers the listener through `mq.on`). */
+  readonly subscribing: (client: Client) => void;
 }
 
 type Hooks = Required<
@@ -132,6 +134,7 @@ export function aedesHooks(deps: HookDeps): Hooks {
     },
 
     authorizeSubscribe(client, sub, callback) {
+      deps.subscribing(client);
       if (sub.topic.startsWith(INVALID_FILTER)) {
         callback(null, null);
         return;

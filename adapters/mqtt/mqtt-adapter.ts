@@ -47,6 +47,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
   #ctx: AdapterContext<MqttOptions> | undefined;
   #nodeConnectionId = '';
   #dispatcher: Dispatcher | undefined;
+  #lastSubscriber: ConnectionState | undefined;
 
   async start(ctx: AdapterContext<MqttOptions>): Promise<readonly ListenAddress[]> {
     this.#ctx = ctx;
@@ -156,6 +157,9 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         prePublish: (packet, clientId) => mq.prePublish(packet, clientId),
         log: ctx.log,
         stateOf: (client) => this.#states.get(client),
+        subscribing: (client) => {
+          this.#lastSubscriber = this.#states.get(client);
+        },
       }),
     });
     this.#aedes = aedes;
@@ -197,6 +201,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
       this.#live.delete(client);
+      if (this.#lastSubscriber === state) this.#lastSubscriber = undefined;
       ctx.metrics.connectionClosed('mqtt');
     });
   }
@@ -263,13 +268,14 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     return addresses;
   }
 
+  /** aedes stored the listener in the client's `subscriptions` just before calling `mq.on`;
+   * the client that was last authorised to subscribe is nearly always it. */
   #findSubscriber(topic: string, listener: unknown): Subscriber | undefined {
-    for (const state of this.#live.values()) {
-      if (state.client.subscriptions[topic]?.func === listener) {
-        return { client: state.client, connectionId: state.info.id };
-      }
-    }
-    return undefined;
+    const owns = (state: ConnectionState | undefined): state is ConnectionState =>
+      state?.client.subscriptions[topic]?.func === listener;
+    const last = this.#lastSubscriber;
+    const state = owns(last) ? last : [...this.#live.values()].find(owns);
+    return state && { client: state.client, connectionId: state.info.id };
   }
 
   #origin(clientId: string | undefined): MessageOrigin {
