@@ -110,6 +110,10 @@ export class Amqp10Connection implements LinkHost {
       treat_modified_as_released: false,
     } as never);
     this.#listen();
+    // rhea reports 'disconnected' only for connections that were not closed cleanly.
+    stream.once('close', () => {
+      this.#cleanup();
+    });
     acceptConnection(this.#connection, this.#guard);
     this.#handshakeTimer = setTimeout(() => {
       this.log.info({}, 'AMQP 1.0 handshake timeout');

@@ -41,6 +41,7 @@ export class FrameGuard extends EventEmitter {
   #buffered = 0;
   #ending = false;
   #saslOk = false;
+  #corked = false;
   #endEmitted = false;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Set by the connection when it answered a rhea error at session level: rhea's reflex of
@@ -68,9 +69,19 @@ export class FrameGuard extends EventEmitter {
     return this.#stream.writableNeedDrain;
   }
 
+  /** rhea writes every frame separately: writes of one tick go out in one writev. */
   write(buf: Buffer): boolean {
-    if (this.#stream.destroyed || this.#stream.writableEnded) return false;
-    return this.#stream.write(buf);
+    const stream = this.#stream;
+    if (stream.destroyed || stream.writableEnded) return false;
+    if (!this.#corked) {
+      this.#corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        stream.uncork();
+      });
+    }
+    return stream.write(buf);
   }
 
   /** rhea ends the socket after a close exchange or an error. Ending waits for the frames rhea
