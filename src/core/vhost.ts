@@ -335,13 +335,16 @@ export class Vhost implements VhostApi, QueueHooks {
   // ------------------------------------------------------------------ bindings
 
   bindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
-    if (!this.#queues.has(queue)) throw notFound('queue', queue);
-    this.#bind({ kind: 'queue', name: queue }, exchange, routingKey, args);
+    this.#bind(this.#queueDestination(queue), exchange, routingKey, args);
   }
 
   unbindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
-    if (!this.#queues.has(queue)) throw notFound('queue', queue);
-    this.#unbind({ kind: 'queue', name: queue }, exchange, routingKey, args);
+    this.#unbind(this.#queueDestination(queue), exchange, routingKey, args);
+  }
+
+  #queueDestination(name: string): Destination {
+    if (!this.#queues.has(name)) throw notFound('queue', name);
+    return { kind: 'queue', name };
   }
 
   bindExchange(
@@ -350,9 +353,7 @@ export class Vhost implements VhostApi, QueueHooks {
     routingKey: string,
     args: Arguments = {},
   ): void {
-    if (destination === DEFAULT_EXCHANGE) throw defaultExchangeRefused();
-    if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
-    this.#bind({ kind: 'exchange', name: destination }, source, routingKey, args);
+    this.#bind(this.#exchangeDestination(destination), source, routingKey, args);
   }
 
   unbindExchange(
@@ -361,9 +362,13 @@ export class Vhost implements VhostApi, QueueHooks {
     routingKey: string,
     args: Arguments = {},
   ): void {
-    if (destination === DEFAULT_EXCHANGE) throw defaultExchangeRefused();
-    if (!this.#exchanges.has(destination)) throw notFound('exchange', destination);
-    this.#unbind({ kind: 'exchange', name: destination }, source, routingKey, args);
+    this.#unbind(this.#exchangeDestination(destination), source, routingKey, args);
+  }
+
+  #exchangeDestination(name: string): Destination {
+    if (name === DEFAULT_EXCHANGE) throw defaultExchangeRefused();
+    if (!this.#exchanges.has(name)) throw notFound('exchange', name);
+    return { kind: 'exchange', name };
   }
 
   #source(name: string): Exchange {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
+import { bindServer } from './bind-server.js';
 import type { ConnectionGate } from './connection-gate.js';
 
 export interface TcpListenOptions {
@@ -47,18 +48,9 @@ export async function listenTcp(
     : net.createServer({ noDelay: true }, accept);
   // A failed TLS handshake must not reach the process.
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => undefined);
-  const addr = server.address() as net.AddressInfo;
+  const addr = await bindServer(server, opts.host, opts.port);
   return {
-    host: addr.address,
-    port: addr.port,
+    ...addr,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

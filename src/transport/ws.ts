@@ -4,6 +4,7 @@ import type tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { bindServer } from './bind-server.js';
 import type { ConnectionGate } from './connection-gate.js';
 import type { Listener } from './tcp.js';
 
@@ -59,18 +60,9 @@ export async function listenWs(
     ws.on('error', () => undefined);
     onSocket(ws, req);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => undefined);
-  const addr = server.address() as import('node:net').AddressInfo;
+  const addr = await bindServer(server, opts.host, opts.port);
   return {
-    host: addr.address,
-    port: addr.port,
+    ...addr,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
