@@ -144,6 +144,10 @@ export class Amqp091Connection {
     stream.on('close', () => {
       this.#cleanup();
     });
+    // Half-open streams (WebSocket, allowHalfOpen sockets) would linger after the peer's FIN.
+    stream.on('end', () => {
+      stream.end();
+    });
     stream.on('drain', () => {
       for (const ch of this.#channels.values()) ch.pump();
     });
