@@ -322,6 +322,18 @@ describe('AMQP 1.0 outgoing links: credit and outcomes', () => {
 });
 
 describe('AMQP 1.0 sessions and links', () => {
+  it('a cleanly closed connection leaves no consumer and no private queue behind', async () => {
+    const q = queue();
+    const c = await connectClient(port);
+    await c.openReceiver(`/queues/${q}`);
+    await c.openReceiver('/exchanges/amq.fanout');
+    expect(vhost.queueInfo(q)?.consumerCount).toBe(1);
+    await c.close();
+    await expect.poll(() => vhost.queueInfo(q)?.consumerCount).toBe(0);
+    const sender = await (await client()).openSender('/exchanges/amq.fanout');
+    expect((await clients.at(-1)?.send(sender, { body: 'to nobody' }))?.outcome).toBe('released');
+  });
+
   it('many sessions and links on one connection; closing one session leaves the others', async () => {
     const c = await client();
     const q = queue();
