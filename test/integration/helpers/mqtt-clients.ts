@@ -8,15 +8,20 @@ import { startTestGateway, type TestGateway } from './gateway.js';
 
 const TIMEOUT_MS = 5000;
 
-/** A gateway with only the MQTT adapter (and AMQP 0-9-1, when `amqp` is set) listening, every
+/** A gateway with only the MQTT adapter (and AMQP 0-9-1 / STOMP when asked) listening, every
  * port 0. */
 export async function startMqttGateway(
   mqttConfig: Record<string, unknown> = {},
-  opts: { readonly amqp?: boolean; readonly config?: Omit<GatewayConfigInput, 'protocols'> } = {},
+  opts: {
+    readonly amqp?: boolean;
+    readonly stomp?: boolean;
+    readonly config?: Omit<GatewayConfigInput, 'protocols'>;
+  } = {},
 ): Promise<TestGateway> {
   const protocols: Record<string, unknown> = {};
   for (const entry of ADAPTERS) {
-    protocols[entry.name] = { enabled: entry.name === 'amqp091' ? opts.amqp === true : false };
+    const wanted = { amqp091: opts.amqp, stomp: opts.stomp }[entry.name as string];
+    protocols[entry.name] = { enabled: wanted === true };
   }
   protocols.mqtt = {
     tcp: { host: '127.0.0.1', port: 0 },
