@@ -11,6 +11,7 @@ import {
   connectStomp,
   hdr,
   MessageQueue,
+  RawStomp,
   startStompGateway,
   waitFor,
 } from './helpers/stomp-clients.js';
@@ -155,6 +156,18 @@ describe('STOMP <-> AMQP 0-9-1 (anchors 2.6)', () => {
     expect(m.body).toBe('echo ping');
     expect(m.headers['correlation-id']).toBe('call-1');
     expect(m.headers.subscription).toBe('/temp-queue/calls');
+  });
+});
+
+describe('queue deleted under a STOMP subscription', () => {
+  it('ends the subscription with ERROR Subscription cancelled (STOMP has no cancel frame)', async () => {
+    await ch.assertQueue('doomed', { durable: false });
+    const raw = await RawStomp.connected(gw.port('stomp'));
+    raw.send('SUBSCRIBE\nid:d\ndestination:/amq/queue/doomed\nreceipt:s\n\n\0');
+    expect((await raw.next()).command).toBe('RECEIPT');
+    await ch.deleteQueue('doomed');
+    const err = await raw.expectErrorAndClose();
+    expect(err.headers.get('message')).toBe('Subscription cancelled');
   });
 });
 

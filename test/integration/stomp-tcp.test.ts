@@ -12,18 +12,22 @@ let port: number;
 let bystander: RawStomp;
 
 beforeAll(async () => {
-  gw = await startStompGateway({
-    tcp: { host: '127.0.0.1', port: 0 },
-    ws: { enabled: false },
-    maxFrameSize: 16 * 1024,
-    maxHeaders: 10,
-    maxHeaderLength: 512,
-    maxTransactions: 2,
-    maxSubscriptions: 2,
-    maxTransactionActions: 3,
-    heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
-    connectTimeoutMs: 1000,
-  });
+  gw = await startStompGateway(
+    {
+      tcp: { host: '127.0.0.1', port: 0 },
+      ws: { enabled: false },
+      maxFrameSize: 16 * 1024,
+      maxHeaders: 10,
+      maxHeaderLength: 512,
+      maxTransactions: 2,
+      maxSubscriptions: 2,
+      maxTransactionActions: 3,
+      heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
+      connectTimeoutMs: 1000,
+    },
+    {},
+    { vhosts: ['/', 'other'] },
+  );
   port = gw.port('stomp');
   bystander = await RawStomp.connected(port);
 });
@@ -80,6 +84,16 @@ describe('STOMP 1.2 CONNECT negotiation', () => {
     const f = await raw.expectErrorAndClose();
     expect(f.headers.get('message')).toBe('Access refused');
     expect(f.headers.get('receipt-id')).toBe('c1');
+  });
+
+  it('uses host as the vhost, falls back to the default one for other names, and refuses a vhost the user may not use', async () => {
+    const named = await RawStomp.open(port);
+    named.send('CONNECT\naccept-version:1.2\nhost:localhost\nlogin:guest\npasscode:guest\n\n\0');
+    expect((await named.next()).command).toBe('CONNECTED');
+    named.destroy();
+    const other = await RawStomp.open(port);
+    other.send('CONNECT\naccept-version:1.2\nhost:other\nlogin:guest\npasscode:guest\n\n\0');
+    expect((await other.expectErrorAndClose()).headers.get('message')).toBe('access_refused');
   });
 
   it('refuses any frame before CONNECT', async () => {
