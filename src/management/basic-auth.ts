@@ -30,12 +30,10 @@ export function basicAuth(authn: Authenticator) {
       return;
     }
     if (!principal.tags?.includes(ADMIN_TAG)) {
-      await reply
-        .code(403)
-        .send({
-          error: 'not_authorised',
-          reason: `user '${principal.username}' lacks the ${ADMIN_TAG} tag`,
-        });
+      await reply.code(403).send({
+        error: 'not_authorised',
+        reason: `user '${principal.username}' lacks the ${ADMIN_TAG} tag`,
+      });
     }
   };
 }

@@ -49,6 +49,13 @@ type BindingParams = { vhost: string; source: string; kind: 'q' | 'e'; destinati
 export function registerApiRoutes(api: FastifyInstance, deps: ManagementDeps): void {
   const vhosts = (): Vhost[] => deps.broker.vhostNames().map((n) => deps.broker.vhost(n));
   const vhost = (name: string): Vhost => deps.broker.vhost(name);
+  /** `GET <path>` over every vhost and `GET <path>/:vhost` for one. */
+  const listRoutes = (path: string, list: (v: Vhost) => Record<string, unknown>[]): void => {
+    api.get(path, async () => vhosts().flatMap(list));
+    api.get<{ Params: VhostParams }>(`${path}/:vhost`, async (req) =>
+      list(vhost(req.params.vhost)),
+    );
+  };
 
   api.get('/overview', async () => {
     const all = vhosts();
@@ -81,13 +88,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: ManagementDeps): v
     return reply.code(204).send();
   });
 
-  api.get('/exchanges', async () =>
-    vhosts().flatMap((v) => v.listExchanges().map((x) => exchangeView(v.name, x))),
-  );
-  api.get<{ Params: VhostParams }>('/exchanges/:vhost', async (req) => {
-    const v = vhost(req.params.vhost);
-    return v.listExchanges().map((x) => exchangeView(v.name, x));
-  });
+  listRoutes('/exchanges', (v) => v.listExchanges().map((x) => exchangeView(v.name, x)));
   api.put<{ Params: NamedParams }>('/exchanges/:vhost/:name', async (req, reply) => {
     const body = exchangeBody.parse(req.body ?? {});
     vhost(req.params.vhost).declareExchange({
@@ -127,13 +128,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: ManagementDeps): v
     return { routed: result.status === 'routed' };
   });
 
-  api.get('/queues', async () =>
-    vhosts().flatMap((v) => v.listQueues().map((q) => queueView(v.name, q))),
-  );
-  api.get<{ Params: VhostParams }>('/queues/:vhost', async (req) => {
-    const v = vhost(req.params.vhost);
-    return v.listQueues().map((q) => queueView(v.name, q));
-  });
+  listRoutes('/queues', (v) => v.listQueues().map((q) => queueView(v.name, q)));
   api.get<{ Params: NamedParams }>('/queues/:vhost/:name', async (req, reply) => {
     const v = vhost(req.params.vhost);
     const q = v.queue(req.params.name);
@@ -184,13 +179,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: ManagementDeps): v
     return out;
   });
 
-  api.get('/bindings', async () =>
-    vhosts().flatMap((v) => v.listBindings().map((b) => bindingView(v.name, b))),
-  );
-  api.get<{ Params: VhostParams }>('/bindings/:vhost', async (req) => {
-    const v = vhost(req.params.vhost);
-    return v.listBindings().map((b) => bindingView(v.name, b));
-  });
+  listRoutes('/bindings', (v) => v.listBindings().map((b) => bindingView(v.name, b)));
   api.post<{ Params: BindingParams }>(
     '/bindings/:vhost/e/:source/:kind/:destination',
     async (req, reply) => {
