@@ -378,6 +378,25 @@ describe('AMQP 0-9-1 publisher confirms and transactions', () => {
     await ch.close();
   });
 
+  it('confirms a batch of publishes with one multiple ack', async () => {
+    const ch = await channel();
+    const q = await ch.assertQueue(unique('confirm-batch'));
+    const peer = await RawPeer.open(gw.port('amqp091'));
+    peer.method(defs.ConfirmSelect as number, 1, {});
+    await peer.expectMethod('ConfirmSelectOk');
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 3; i++) {
+      frames.push(defs.encodeMethod(defs.BasicPublish as number, 1, { exchange: '', routingKey: q.queue }));
+      frames.push(defs.encodeProperties(60, 1, 0, {}));
+    }
+    peer.socket.write(Buffer.concat(frames));
+    const ack = await peer.expectMethod('BasicAck');
+    expect(ack.fields).toMatchObject({ deliveryTag: 3, multiple: true });
+    peer.close();
+    await ch.deleteQueue(q.queue);
+    await ch.close();
+  });
+
   it('nacks a publish refused by x-overflow reject-publish', async () => {
     const ch = await confirmChannel();
     const q = await ch.assertQueue('', {
