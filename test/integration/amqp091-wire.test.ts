@@ -150,6 +150,21 @@ describe('AMQP 0-9-1 §4.2.3 framing errors close the connection', () => {
   });
 });
 
+describe('AMQP 0-9-1 content limits', () => {
+  it('406 PRECONDITION_FAILED for a body above maxMessageSize closes only the channel', async () => {
+    const peer = await RawPeer.open(port);
+    peer.method(defs.BasicPublish as number, 1, { exchange: '', routingKey: 'q' });
+    peer.socket.write(defs.encodeProperties(60, 1, 100 * 1024 * 1024, {}));
+    const close = await peer.expectMethod('ChannelClose');
+    expect(close.fields).toMatchObject({ replyCode: 406, classId: 60, methodId: 40 });
+    peer.method(defs.ChannelCloseOk as number, 1, {});
+    // The connection still works: another channel opens.
+    peer.method(defs.ChannelOpen as number, 2, {});
+    await peer.expectMethod('ChannelOpenOk');
+    peer.close();
+  });
+});
+
 describe('AMQP 0-9-1 random input after the handshake', () => {
   it('never takes the gateway down: each connection closes, others keep working (property)', async () => {
     await fc.assert(
