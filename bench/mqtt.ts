@@ -98,7 +98,13 @@ async function runBroker(kind: string): Promise<void> {
   } else {
     const protocols: Record<string, unknown> = {};
     for (const e of ADAPTERS) protocols[e.name] = { enabled: false };
-    protocols.mqtt = { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } };
+    // BENCH_INFLIGHT overrides the per-client in-flight window (default 20, like Mosquitto).
+    const inflight = process.env.BENCH_INFLIGHT;
+    protocols.mqtt = {
+      tcp: { host: '127.0.0.1', port: 0 },
+      ws: { enabled: false },
+      ...(inflight ? { inflightWindow: Number(inflight) } : {}),
+    };
     const gateway = createGateway({
       log: { level: process.env.BENCH_LOG === 'error' ? 'error' : 'silent' },
       management: { enabled: false },
@@ -225,7 +231,10 @@ async function main(): Promise<void> {
   for (const kind of (process.env.BENCH_BROKERS ?? 'aedes,gateway').split(',')) {
     // BENCH_PROF=<dir> writes a CPU profile of each broker process there.
     const prof = process.env.BENCH_PROF;
-    const broker = spawnRole(['--broker', kind], prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
+    const broker = spawnRole(
+      ['--broker', kind],
+      prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+    );
     const next = lines(broker);
     const { port } = JSON.parse(await next()) as { port: number };
     const stats = async (): Promise<BrokerStats> => {

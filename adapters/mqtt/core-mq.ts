@@ -70,6 +70,7 @@ export class CoreMq {
   #pending: Promise<void> = Promise.resolve();
   #pendingCount = 0;
   #counter = 0;
+  #closed = false;
 
   constructor(opts: CoreMqOptions) {
     this.#opts = opts;
@@ -87,7 +88,7 @@ export class CoreMq {
           return true;
         },
         cancelled: (reason) => {
-          this.#opts.onError(new Error(`MQTT node queue cancelled: ${reason}`));
+          if (!this.#closed) this.#opts.onError(new Error(`MQTT node queue cancelled: ${reason}`));
         },
       },
       { noAck: true, exclusive: true, connectionId },
@@ -168,6 +169,7 @@ export class CoreMq {
   }
 
   close(done: () => void): void {
+    this.#closed = true;
     this.#local.close(done);
   }
 
