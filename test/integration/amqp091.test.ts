@@ -495,6 +495,22 @@ describe('AMQP 0-9-1 topology', () => {
     await ch.close();
   });
 
+  it('applies x-max-length (drop-head) and x-expires', async () => {
+    const ch = await confirmChannel();
+    const vhost = gw.gateway.broker.vhost('/');
+    const q = await ch.assertQueue('', { exclusive: true, maxLength: 2 });
+    for (const body of ['1', '2', '3']) ch.sendToQueue(q.queue, Buffer.from(body));
+    await ch.waitForConfirms();
+    const kept: string[] = [];
+    for (let m = await ch.get(q.queue, { noAck: true }); m; m = await ch.get(q.queue, { noAck: true })) {
+      kept.push(m.content.toString());
+    }
+    expect(kept).toEqual(['2', '3']);
+    const expiring = await ch.assertQueue('', { exclusive: true, expires: 30 });
+    await eventually(() => vhost.queueInfo(expiring.queue) === undefined, 'x-expires deleted the unused queue');
+    await ch.close();
+  });
+
   it('applies x-max-priority: higher priorities are delivered first', async () => {
     const ch = await confirmChannel();
     const q = await ch.assertQueue('', { exclusive: true, maxPriority: 5 });
