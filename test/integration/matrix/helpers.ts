@@ -311,7 +311,7 @@ export async function subscribe(
         proto,
         got,
         stop: async () => {
-          sub.unsubscribe();
+          await stompUnsubscribe(c, sub);
         },
       };
     }
@@ -330,6 +330,14 @@ function onAmqp10(receiver: Receiver, got: Growing<Got>): void {
       msg,
     });
   });
+}
+
+/** UNSUBSCRIBE, resolved on its RECEIPT. */
+export async function stompUnsubscribe(c: Client, sub: StompSubscription): Promise<void> {
+  const receipt = receiptId();
+  const done = receiptOf(c, receipt);
+  sub.unsubscribe(hdr({ receipt }));
+  await done;
 }
 
 /** SUBSCRIBE with client-individual acks, resolved on its RECEIPT. */
@@ -357,7 +365,12 @@ export async function consumeQueue(
   gw: TestGateway,
   proto: Proto,
   queue: string,
-  opts: { readonly share?: string; readonly prefetch?: number } = {},
+  opts: {
+    readonly share?: string;
+    readonly prefetch?: number;
+    /** STOMP only: subscribe to `/queue/<queue>` (declaring it) instead of `/amq/queue/`. */
+    readonly stompQueue?: boolean;
+  } = {},
 ): Promise<Subscriber> {
   const got = new Growing<Got>();
   const prefetch = opts.prefetch ?? 10;
@@ -416,7 +429,7 @@ export async function consumeQueue(
       const c = await clients.stomp(gw, proto);
       const sub = await stompSubscribe(
         c,
-        `/amq/queue/${stompKey(queue)}`,
+        `${opts.stompQueue === true ? '/queue/' : '/amq/queue/'}${stompKey(queue)}`,
         (m) => {
           got.push({
             proto,
@@ -432,7 +445,7 @@ export async function consumeQueue(
         proto,
         got,
         stop: async () => {
-          sub.unsubscribe();
+          await stompUnsubscribe(c, sub);
         },
       };
     }

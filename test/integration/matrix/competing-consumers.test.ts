@@ -1,0 +1,118 @@
+/**
+ * Competing consumers across protocols (`docs/mapping.md`, "Competing consumers"): consumers
+ * of every protocol on one queue split the work, every message is processed exactly once.
+ * MQTT joins through a shared subscription `$share/<group>/<filter>`, whose queue is
+ * `mqtt-shared-<group>-<filter in AMQP form>` (docs/mqtt.md).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gateway.js';
+import {
+  budget,
+  Clients,
+  consumeQueue,
+  numbered,
+  publisher,
+  startMatrixGateway,
+  type Got,
+  type Subscriber,
+  type Topic,
+} from './helpers.js';
+
+let gw: TestGateway;
+const clients = new Clients();
+
+beforeAll(async () => {
+  gw = await startMatrixGateway();
+});
+afterEach(async () => {
+  await clients.closeAll();
+});
+afterAll(async () => {
+  await gw.stop();
+});
+
+/** Waits until the consumers hold `n` deliveries between them. */
+async function split(consumers: readonly Subscriber[], n: number): Promise<Got[]> {
+  const deadline = Date.now() + budget(n);
+  const total = (): number => consumers.reduce((sum, c) => sum + c.got.items.length, 0);
+  while (total() < n) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out: ${total()} of ${n} deliveries`);
+    // Wake up on the next delivery to any consumer.
+    await Promise.race(
+      consumers.map((c) =>
+        c.got.until(c.got.items.length + 1, 'a delivery', left).catch(() => undefined),
+      ),
+    );
+  }
+  return consumers.flatMap((c) => c.got.items);
+}
+
+function expectEachOnce(got: readonly Got[], expected: readonly string[]): void {
+  const bodies = got.map((g) => g.body.toString());
+  expect(bodies).toHaveLength(expected.length);
+  expect(new Set(bodies).size).toBe(expected.length);
+  expect([...bodies].sort()).toEqual([...expected].sort());
+}
+
+describe('competing consumers', () => {
+  it('MQTT $share members, a STOMP /amq/queue/ consumer and AMQP consumers split the work', async () => {
+    const queue = 'mqtt-shared-workers-work.*';
+    const members = [
+      await consumeQueue(clients, gw, 'mqtt', queue, { share: '$share/workers/work/+' }),
+      await consumeQueue(clients, gw, 'mqtt', queue, { share: '$share/workers/work/+' }),
+    ];
+    const others = [
+      await consumeQueue(clients, gw, 'stomp-ws', queue),
+      await consumeQueue(clients, gw, 'amqp091', queue),
+      await consumeQueue(clients, gw, 'amqp10', queue),
+    ];
+    const consumers = [...members, ...others];
+    const n = 600;
+    const topic: Topic = { mqtt: 'work/item', amqp: 'work.item' };
+    const pubs = [
+      await publisher(clients, gw, 'mqtt'),
+      await publisher(clients, gw, 'amqp091'),
+      await publisher(clients, gw, 'stomp-tcp'),
+    ];
+    const batches = pubs.map((p) => numbered(p.proto, n / pubs.length));
+    await Promise.all(pubs.map((p, i) => p.publish(topic, batches[i] ?? [])));
+    const got = await split(consumers, n);
+    expectEachOnce(
+      got,
+      batches.flat().map((b) => b.toString()),
+    );
+    for (const c of consumers) expect(c.got.items.length, `${c.proto} got work`).toBeGreaterThan(0);
+    // Every delivery was acknowledged: nothing is left in the queue.
+    const ch = await (await clients.amqp091(gw)).createChannel();
+    expect((await ch.checkQueue(queue)).messageCount).toBe(0);
+    // The MQTT members see the topic in MQTT form; the others the AMQP routing key.
+    expect(members[0]?.got.items[0]?.topic).toBe('work/item');
+    expect(others[0]?.got.items[0]?.topic).toBe('/topic/work.item');
+  });
+
+  it('STOMP /queue/ consumers, an AMQP 0-9-1 and an AMQP 1.0 consumer share a STOMP-declared queue', async () => {
+    const queue = 'matrix.jobs';
+    const consumers = [
+      await consumeQueue(clients, gw, 'stomp-tcp', queue, { stompQueue: true }),
+      await consumeQueue(clients, gw, 'stomp-ws', queue, { stompQueue: true }),
+      await consumeQueue(clients, gw, 'amqp091', queue),
+      await consumeQueue(clients, gw, 'amqp10', queue),
+    ];
+    // Publish to the queue itself: the default exchange, routing key = queue name.
+    const ch = await (await clients.amqp091(gw)).createConfirmChannel();
+    const n = 400;
+    const bodies = numbered('job', n);
+    for (const b of bodies) ch.sendToQueue(queue, b, { persistent: true });
+    await ch.waitForConfirms();
+    const got = await split(consumers, n);
+    expectEachOnce(
+      got,
+      bodies.map((b) => b.toString()),
+    );
+    for (const c of consumers) expect(c.got.items.length, `${c.proto} got work`).toBeGreaterThan(0);
+    expect((await ch.checkQueue(queue)).messageCount).toBe(0);
+    for (const c of consumers) await c.stop();
+    await ch.deleteQueue(queue);
+  });
+});
