@@ -464,6 +464,25 @@ describe('AMQP 0-9-1 topology', () => {
     await ch.close();
   });
 
+  it('routes unroutable messages to the alternate-exchange (no basic.return then)', async () => {
+    const ch = await channel();
+    const ae = unique('ae');
+    const main = unique('main');
+    await ch.assertExchange(ae, 'fanout', { autoDelete: false });
+    await ch.assertExchange(main, 'direct', { alternateExchange: ae });
+    const q = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(q.queue, ae, '');
+    let returned = false;
+    ch.on('return', () => (returned = true));
+    const inbox = await consumeInto(ch, q.queue, { noAck: true });
+    ch.publish(main, 'nobody', Buffer.from('to ae'), { mandatory: true });
+    expect((await inbox.one()).content.toString()).toBe('to ae');
+    expect(returned).toBe(false);
+    await ch.deleteExchange(main);
+    await ch.deleteExchange(ae);
+    await ch.close();
+  });
+
   it('purges and deletes queues, returning message counts', async () => {
     const ch = await channel();
     const q = await ch.assertQueue(unique('pq'));
