@@ -27,7 +27,8 @@ import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MqttOptions } from './options.js';
 import { capRetainedQos, guardParser } from './packet-guards.js';
-import { createSessionStore } from './session-store.js';
+import { createSessionStore, enqueueForSessions } from './session-store.js';
+import { sharedDelivery } from './shared-delivery.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
 /** WebSocket subprotocols: MQTT 3.1.1 clients offer `mqtt`, MQTT 3.1 ones `mqttv3.1`. */
@@ -76,41 +77,12 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         ctx.metrics.messagesOut('mqtt', n);
       },
     }));
-    let sharedCounter = 0;
     const shared = new SharedSubscriptions({
       vhost,
       exchange: cfg.exchange,
       prefetch: cfg.inflightWindow,
       expiryMs: cfg.sharedQueueExpiryMs,
-      deliver: (client, topic, payload, qos, settle) => {
-        const packet = {
-          cmd: 'publish',
-          topic,
-          payload,
-          retain: false,
-          dup: false,
-          brokerId: `${brokerId}:shared`,
-          brokerCounter: ++sharedCounter,
-        } as const;
-        if (qos === 0) {
-          dispatcher.deliver(client, packet, qos, settle);
-          return;
-        }
-        // A clean session's unacknowledged message goes back to the group when it disconnects.
-        if (client.clean) {
-          dispatcher.deliver(client, packet, qos, undefined, settle);
-          return;
-        }
-        // A session that outlives the connection keeps it in its own stored queue.
-        offline.outgoingEnqueue({ clientId: client.id }, { ...packet, qos }).then(
-          () => {
-            dispatcher.deliver(client, packet, qos, settle);
-          },
-          (err: unknown) => {
-            ctx.log.error({ err }, 'could not store a shared-subscription message');
-          },
-        );
-      },
+      deliver: sharedDelivery(dispatcher, offline, `${brokerId}:shared`, ctx.log),
     });
     const mq = new CoreMq({
       vhost,
@@ -121,14 +93,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       shared,
       findSubscriber: (topic, listener) => this.#findSubscriber(topic, listener),
       origin: (clientId) => this.#origin(clientId),
-      enqueueOffline: async (packet) => {
-        const subs = await offline.subscriptionsByTopic(packet.topic);
-        // [MQTT-4.7.2-1] sessions subscribed with a leading wildcard do not get '$' topics.
-        const matching = packet.topic.startsWith('$')
-          ? subs.filter((s) => !/^[+#]/.test(s.topic))
-          : subs;
-        if (matching.length > 0) await offline.outgoingEnqueueCombi(matching, packet);
-      },
+      enqueueOffline: (packet) => enqueueForSessions(offline, packet),
       onPublished: () => {
         ctx.metrics.messagesIn('mqtt');
       },

@@ -63,6 +63,18 @@ export function createSessionStore(
   return store;
 }
 
+/** Queues a QoS 1/2 message for every stored session whose filters match it (what aedes's
+ * publish pipeline does for MQTT publishes). */
+export async function enqueueForSessions(
+  store: SessionStore,
+  packet: DeliverablePacket,
+): Promise<void> {
+  const subs = await store.subscriptionsByTopic(packet.topic);
+  // [MQTT-4.7.2-1] sessions subscribed with a leading wildcard do not get '$' topics.
+  const matching = packet.topic.startsWith('$') ? subs.filter((s) => !/^[+#]/.test(s.topic)) : subs;
+  if (matching.length > 0) await store.outgoingEnqueueCombi(matching, packet);
+}
+
 /** Reports each (session, filter) pair once, while it holds QoS >= 1. */
 function trackFilters(store: SessionStore, events: FilterEvents): void {
   const byClient = new Map<string, Set<string>>();
