@@ -72,7 +72,12 @@ export class Amqp10Connection implements LinkHost {
     const o = this.options;
     this.#guard = new FrameGuard(
       stream,
-      { maxFrameSize: o.maxFrameSize, maxSaslFrameSize: o.maxSaslFrameSize, closeTimeoutMs: o.closeTimeoutMs },
+      {
+        maxFrameSize: o.maxFrameSize,
+        maxSaslFrameSize: o.maxSaslFrameSize,
+        maxMessageSize: o.maxMessageSize,
+        closeTimeoutMs: o.closeTimeoutMs,
+      },
       (v) => { this.#violation(v); },
     );
     // A child container per connection: rhea hands SASL mechanisms no connection, so each

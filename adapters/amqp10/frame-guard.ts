@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { peekTransfer } from './transfer-peek.js';
 
 /** `AMQP 3 1 0 0`: what we answer to a header we do not speak (AMQP 1.0 2.2, 5.3.1). */
 export const SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
@@ -12,6 +13,8 @@ export interface FrameLimits {
   readonly maxFrameSize: number;
   /** Largest SASL frame. */
   readonly maxSaslFrameSize: number;
+  /** Largest message: the transfer frames of one delivery, counted as they arrive. */
+  readonly maxMessageSize: number;
   /** How long a peer gets to close its side after we ended ours. */
   readonly closeTimeoutMs: number;
 }
@@ -42,6 +45,8 @@ export class FrameGuard extends EventEmitter {
   #ending = false;
   #saslOk = false;
   #corked = false;
+  /** Bytes so far of multi-frame deliveries in progress, by channel and handle. */
+  readonly #partial = new Map<number, number>();
   #endEmitted = false;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Set by the connection when it answered a rhea error at session level: rhea's reflex of
@@ -183,6 +188,7 @@ export class FrameGuard extends EventEmitter {
       const frame = buf.subarray(offset, offset + size);
       offset += size;
       this.lastChannel = frame.readUInt16BE(6);
+      if (phase === 'amqp' && !this.#messageSizeOk(frame, this.lastChannel)) return;
       this.emit('data', frame);
     }
     if (offset === buf.length) {
@@ -193,6 +199,27 @@ export class FrameGuard extends EventEmitter {
       this.#chunks = [buf];
       this.#buffered = buf.length;
     }
+  }
+
+  /** rhea joins the frames of a delivery with no limit: count them here (AMQP 1.0 2.7.3
+   * max-message-size; a bigger message gets amqp:link:message-size-exceeded). */
+  #messageSizeOk(frame: Buffer, channel: number): boolean {
+    const head = peekTransfer(frame);
+    if (!head) return true;
+    const key = channel * 0x1_0000_0000 + head.handle;
+    const total = (this.#partial.get(key) ?? 0) + frame.length;
+    if (total > this.#limits.maxMessageSize) {
+      this.stop();
+      this.#onViolation({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `message exceeds max-message-size ${this.#limits.maxMessageSize}`,
+        beforeOpen: false,
+      });
+      return false;
+    }
+    if (head.more) this.#partial.set(key, total);
+    else this.#partial.delete(key);
+    return true;
   }
 
   /** `AMQP 3 1 0 0` first (we require SASL), then `AMQP 0 1 0 0` after the SASL outcome. */

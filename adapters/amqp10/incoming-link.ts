@@ -6,7 +6,7 @@ import { toAmqp10Error } from './errors.js';
 import type { LinkHost } from './link-host.js';
 import { ConditionError, notFound, refuse, type Condition } from './link-refusal.js';
 import { messageFromWire } from './message-in.js';
-import { grantedCredit } from './rhea-internals.js';
+import { announceMaxMessageSize, grantedCredit } from './rhea-internals.js';
 
 /** Where one message goes, after the target (or, for the anonymous terminus, its `to`). */
 interface Route {
@@ -46,6 +46,7 @@ export class IncomingLink {
       if (target) checkTarget(host, target);
       // The anonymous terminus is a target whose address is null.
       receiver.set_target((typeof address === 'string' ? { address } : {}) as TerminusOptions);
+      announceMaxMessageSize(receiver, host.options.maxMessageSize);
       return new IncomingLink(host, receiver, target);
     } catch (err) {
       refuse(host, receiver, err);

@@ -77,10 +77,19 @@ interface TypesCodec {
 /** rhea's AMQP type codec (lib/types.js). */
 export const codec = rhea.types as unknown as TypesCodec;
 
+interface LocalAttach {
+  local: { attach: { snd_settle_mode: number; max_message_size: number } };
+}
+
 /** Our attach echoes the client's snd-settle-mode (AMQP 1.0 2.7.3); rhea reads only its
  * link options for it, which a peer-initiated link does not have. */
 export function markPresettled(sender: Sender, mode: number): void {
-  (sender as unknown as { local: { attach: { snd_settle_mode: number } } }).local.attach.snd_settle_mode = mode;
+  (sender as unknown as LocalAttach).local.attach.snd_settle_mode = mode;
+}
+
+/** The max-message-size our attach announces for a link (AMQP 1.0 2.7.3). */
+export function announceMaxMessageSize(receiver: Receiver, bytes: number): void {
+  (receiver as unknown as LocalAttach).local.attach.max_message_size = bytes;
 }
 
 interface LinkState {

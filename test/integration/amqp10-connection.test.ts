@@ -3,9 +3,10 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 import { startAmqp10Gateway } from './helpers/amqp10-gateway.js';
-import { collect, connectClient, next, type TestClient } from './helpers/amqp10-client.js';
+import { collect, connectClient, dataBody, next, type TestClient } from './helpers/amqp10-client.js';
 
 const MAX_FRAME = 4096;
+const MAX_MESSAGE = 12_000;
 let gw: TestGateway;
 let port: number;
 let bystander: TestClient;
@@ -70,7 +71,12 @@ async function bystanderWorks(): Promise<void> {
 }
 
 beforeAll(async () => {
-  gw = await startAmqp10Gateway({ maxFrameSize: MAX_FRAME, handshakeTimeoutMs: 1000, idleTimeoutMs: 600 });
+  gw = await startAmqp10Gateway({
+    maxFrameSize: MAX_FRAME,
+    maxMessageSize: MAX_MESSAGE,
+    handshakeTimeoutMs: 1000,
+    idleTimeoutMs: 600,
+  });
   port = gw.port('amqp10');
   bystander = await client();
 });
@@ -165,11 +171,23 @@ describe('AMQP 1.0 bad input: a clear error, other connections unharmed', () => 
     const q = `big-${Math.random().toString(36).slice(2)}`;
     gw.gateway.broker.vhost('/').declareQueue({ name: q });
     const sender = await c.openSender(`/queues/${q}`);
-    const body = Buffer.alloc(MAX_FRAME * 5, 7);
+    const body = Buffer.alloc(MAX_FRAME * 2, 7);
     expect((await c.send(sender, { body: body.toString('base64') })).outcome).toBe('accepted');
     const receiver = await c.openReceiver(`/queues/${q}`);
     const [m] = await collect(receiver, 1);
     expect(m?.message?.body).toBe(body.toString('base64'));
+  });
+  it('a message over max-message-size (announced in our attach): amqp:link:message-size-exceeded', async () => {
+    const c = await client();
+    const q = `huge-${Math.random().toString(36).slice(2)}`;
+    gw.gateway.broker.vhost('/').declareQueue({ name: q });
+    const sender = await c.openSender(`/queues/${q}`);
+    expect(sender.max_message_size).toBe(MAX_MESSAGE);
+    const closed = closedWith(c);
+    sender.send({ body: dataBody(Buffer.alloc(MAX_MESSAGE + 1)) });
+    expect(await closed).toBe('amqp:link:message-size-exceeded');
+    expect(gw.gateway.broker.vhost('/').queueInfo(q)?.messageCount).toBe(0);
+    await bystanderWorks();
   });
 });
 
