@@ -77,6 +77,20 @@ describe('MQTT CONNECT', () => {
     await raw.waitClosed();
   });
 
+  it('refuses an MQTT 3.1 client id over 23 characters with CONNACK 2 (maxClientIdLength)', async () => {
+    const raw = await RawMqtt.connect(port);
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQIsdp',
+      protocolVersion: 3,
+      clean: true,
+      clientId: 'x'.repeat(24),
+      keepalive: 0,
+    });
+    expect(await raw.next('connack')).toMatchObject({ returnCode: 2 });
+    await raw.waitClosed();
+  });
+
   it('refuses a bad password with CONNACK 4 and closes [MQTT-3.2.2-5]', async () => {
     const raw = await RawMqtt.connect(port);
     const connack = await raw.connectAs('bad-pw', {

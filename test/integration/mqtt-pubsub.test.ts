@@ -166,4 +166,16 @@ describe('MQTT publish/subscribe through the core', () => {
     expect(next).toMatchObject({ payload: Buffer.from('20') });
     raw.end();
   });
+
+  it('lists MQTT connections with their user in the management API', async () => {
+    await client({ clientId: 'listed', username: 'guest', password: 'guest' });
+    const res = await fetch(`${gw.managementUrl}/api/connections`, {
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+    });
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as { protocol: string; user?: string; vhost?: string }[];
+    const mqttConnections = list.filter((c) => c.protocol === 'mqtt');
+    expect(mqttConnections.length).toBeGreaterThan(0);
+    expect(mqttConnections.every((c) => c.user === 'guest' && c.vhost === '/')).toBe(true);
+  });
 });
