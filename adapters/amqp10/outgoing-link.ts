@@ -24,14 +24,15 @@ export class OutgoingLink implements ConsumerSink {
   #sent = 0;
   #blocked = false;
   #closed = false;
+  readonly #presettled: boolean;
 
   private constructor(host: LinkHost, sender: Sender, queue: string, privateQueue: string | undefined) {
     this.#host = host;
     this.#sender = sender;
     this.#privateQueue = privateQueue;
-    const presettled = sender.snd_settle_mode === SND_SETTLED;
+    this.#presettled = sender.snd_settle_mode === SND_SETTLED;
     this.#consumer = host.vhost.consume(queue, this, {
-      noAck: presettled,
+      noAck: this.#presettled,
       credit: 0,
       connectionId: host.connectionId,
     });
@@ -73,7 +74,15 @@ export class OutgoingLink implements ConsumerSink {
       delivery.nack(true);
       return false;
     }
-    const sent = this.#sender.send(messageToWire(delivery.message, delivery.deliveryCount) as never);
+    let sent: RheaDelivery;
+    try {
+      sent = this.#sender.send(messageToWire(delivery.message, delivery.deliveryCount) as never);
+    } catch (err) {
+      // A message AMQP 1.0 cannot carry (an unencodable header value) must not stall the queue.
+      this.#host.log.warn({ err, queue: delivery.queue }, 'AMQP 1.0 cannot encode message; rejected');
+      if (!this.#presettled) delivery.nack(false);
+      return true;
+    }
     this.#sent++;
     this.#host.metrics.messagesOut('amqp10');
     if (!sent.settled) this.#unsettled.set(sent, delivery);
