@@ -3,6 +3,7 @@
  * the issue lists. Each bad input must get an ERROR frame and close only its own connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { TestGateway } from './helpers/gateway.js';
 import { RawStomp, waitFor, startStompGateway } from './helpers/stomp-clients.js';
 
@@ -300,5 +301,83 @@ describe('STOMP ERROR for bad input, closing only that connection', () => {
     raw.send('FLY\n\n\0');
     await raw.expectErrorAndClose();
     expect(gw.gateway.broker.vhost('/').queueInfo('kept')?.messageCount).toBe(1);
+  });
+});
+
+describe('robustness', () => {
+  const command = fc.constantFrom(
+    'SEND',
+    'SUBSCRIBE',
+    'UNSUBSCRIBE',
+    'ACK',
+    'NACK',
+    'BEGIN',
+    'COMMIT',
+    'ABORT',
+    'CONNECT',
+    'X',
+  );
+  const header = fc.tuple(
+    fc.constantFrom(
+      'destination',
+      'id',
+      'ack',
+      'receipt',
+      'transaction',
+      'content-length',
+      'prefetch-count',
+      'reply-to',
+      'durable',
+      'auto-delete',
+      'x-max-length',
+      'priority',
+      'persistent',
+      'message-id',
+      'x',
+    ),
+    fc.constantFrom(
+      '/topic/a.*',
+      '/queue/fz',
+      '/amq/queue/fz',
+      '/exchange/amq.direct/k',
+      '/temp-queue/t',
+      '/reply-queue/fz',
+      'client',
+      'auto',
+      'true',
+      'false',
+      '0',
+      '3',
+      '-1',
+      't1',
+      'T_1@@x@@1',
+      '\\c',
+      '',
+    ),
+  );
+  const frame = fc
+    .tuple(command, fc.array(header, { maxLength: 5 }), fc.string({ maxLength: 8 }))
+    .map(([c, hs, body]) => `${c}\n${hs.map(([k, v]) => `${k}:${v}`).join('\n')}\n\n${body}\0`);
+  const inputs = fc.sample(fc.array(frame, { minLength: 1, maxLength: 6 }), {
+    numRuns: 25,
+    seed: 7,
+  });
+
+  it('random frame sequences never harm the gateway or other clients', async () => {
+    for (const frames of inputs) {
+      const raw = await RawStomp.connected(port);
+      raw.send(frames.join('') + 'SEND\ndestination:/topic/fz\nreceipt:end\n\n\0');
+      // Either the sequence ends in our receipt or the server answered ERROR and closed.
+      for (;;) {
+        const f = await raw.next();
+        if (f.command === 'ERROR') {
+          await raw.closed;
+          break;
+        }
+        if (f.headers.get('receipt-id') === 'end') break;
+      }
+      raw.destroy();
+    }
+    await roundTrip(bystander, 'after-fuzz');
   });
 });
