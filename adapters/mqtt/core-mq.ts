@@ -182,7 +182,14 @@ export class CoreMq {
     if (!owner) throw new Error(`no MQTT client owns the subscription '${topic}'`);
     const shared = topic.startsWith(SHARE_PREFIX) ? parseShared(topic) : undefined;
     if (shared) {
-      this.#opts.shared.attach(owner.client, shared, listener, owner.connectionId);
+      const attach = (): void => {
+        if (!owner.client.closed) {
+          this.#opts.shared.attach(owner.client, shared, listener, owner.connectionId);
+        }
+      };
+      // A restored session subscribes before CONNACK; the group queue would deliver at once.
+      if (owner.client.connected) attach();
+      else owner.client.once('connected', attach);
       return;
     }
     this.#opts.dispatcher.add(owner.client, topic, listener);

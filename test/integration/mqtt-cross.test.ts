@@ -202,4 +202,18 @@ describe('MQTT shared subscriptions $share/<group>/<filter>', () => {
       Array.from({ length: 10 }, (_, i) => i),
     );
   });
+
+  it('keeps the group queue while a persistent member is offline and resumes on reconnect', async () => {
+    const first = await connectMqtt(port, { clientId: 'share-persist', clean: false });
+    await first.subscribeAsync('$share/keep/k/+', { qos: 1 });
+    await first.endAsync();
+    const pub = await client();
+    for (let i = 0; i < 3; i++) await pub.publishAsync(`k/${i}`, String(i), { qos: 1 });
+    expect((await ch.checkQueue('mqtt-shared-keep-k.*')).messageCount).toBe(3);
+    const again = openMqtt(port, { clientId: 'share-persist', clean: false });
+    clients.push(again);
+    const inbox = new Inbox(again);
+    const got = await inbox.count(3);
+    expect(got.map((m) => m.payload)).toEqual(['0', '1', '2']);
+  });
 });
