@@ -4,6 +4,7 @@ import type {
   AdapterContext,
   ConnectionInfo,
   ConnectionSummary,
+  Credentials,
   Delivery,
   Logger,
   Permission,
@@ -258,10 +259,7 @@ export class StompConnection implements SubscriptionOwner {
     this.state = 'connecting';
     this.stream.pause();
     this.ctx.authn
-      .authenticate(
-        { username: frame.headers.get('login'), password: frame.headers.get('passcode') },
-        this.info,
-      )
+      .authenticate(this.credentials(frame), this.info)
       .then((principal) => {
         if (this.state !== 'connecting') return;
         const vhost = this.resolveVhost(frame.headers.get('host'));
@@ -304,6 +302,16 @@ export class StompConnection implements SubscriptionOwner {
       .catch((err: unknown) => {
         if (this.state === 'connecting') this.fail(err, frame);
       });
+  }
+
+  /** CONNECT `login`/`passcode`, or the default user when there is no `login` (RabbitMQ
+   * `stomp.default_user`); without `allowAnonymous` the authenticator refuses the empty login. */
+  private credentials(frame: StompFrame): Credentials {
+    const login = frame.headers.get('login');
+    if (login === undefined && this.options.allowAnonymous) {
+      return { username: this.options.defaultUser, password: this.options.defaultPassword };
+    }
+    return { username: login, password: frame.headers.get('passcode') };
   }
 
   /** `host` names the vhost (RabbitMQ); a host that is no vhost, like a DNS name, gets the

@@ -28,6 +28,11 @@ export const stompOptionsSchema = z.object({
       frameType: z.enum(['auto', 'text', 'binary']).default('auto'),
     })
     .prefault({}),
+  /** A CONNECT without `login` logs in as `defaultUser` (RabbitMQ `stomp.default_user` /
+   * `stomp.default_pass`, guest / guest). */
+  allowAnonymous: z.boolean().default(true),
+  defaultUser: z.string().default('guest'),
+  defaultPassword: z.string().default('guest'),
   /** Whole frame, headers and body (RabbitMQ `stomp.max_frame_size`). */
   maxFrameSize: z
     .number()

@@ -97,6 +97,13 @@ describe('STOMP 1.2 CONNECT negotiation', () => {
     expect((await other.expectErrorAndClose()).headers.get('message')).toBe('access_refused');
   });
 
+  it('logs in as the default user when CONNECT has no login (RabbitMQ stomp.default_user)', async () => {
+    const raw = await RawStomp.open(port);
+    raw.send('CONNECT\naccept-version:1.2\n\n\0');
+    expect((await raw.next()).command).toBe('CONNECTED');
+    raw.destroy();
+  });
+
   it('refuses any frame before CONNECT', async () => {
     const raw = await RawStomp.open(port);
     raw.send('SEND\ndestination:/queue/x\n\n\0');
