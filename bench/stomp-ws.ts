@@ -4,6 +4,7 @@
  *   a: 1,000 idle STOMP WebSocket connections: broker RSS per connection
  *   b: 1 publisher (STOMP over TCP) -> 1,000 WebSocket subscribers on one /topic
  *   c: 1 publisher -> 10 STOMP-over-TCP subscribers on one /topic (DESIGN.md table row)
+ *   d: 1 MQTT QoS 0 publisher -> 1 STOMP-over-WebSocket subscriber (DESIGN.md table row)
  * Prints delivered msgs/s, latency percentiles, broker CPU per delivered message and RSS.
  * The publisher sends as fast as its socket takes frames (open loop), so the latency columns
  * show queueing under overload, not idle latency. BENCH_STOMP_MESSAGES scales the message
@@ -16,12 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
+import mqtt from 'mqtt';
 import { createGateway } from '../src/gateway.js';
 import { fmt, printTable } from './lib-measure.js';
 
 interface FanoutSpec {
   readonly name: string;
   readonly transport: 'ws' | 'tcp';
+  /** STOMP SEND over TCP, or MQTT QoS 0 publishes to the same topic (`bench/fanout`). */
+  readonly publisher: 'stomp' | 'mqtt';
   readonly subscribers: number;
   readonly messages: number;
 }
@@ -31,14 +35,23 @@ const FANOUTS: readonly FanoutSpec[] = [
   {
     name: 'b: 1 pub -> 1000 ws subs, /topic',
     transport: 'ws',
+    publisher: 'stomp',
     subscribers: 1000,
     messages: 500 * SCALE,
   },
   {
     name: 'c: 1 pub -> 10 tcp subs, /topic',
     transport: 'tcp',
+    publisher: 'stomp',
     subscribers: 10,
     messages: 30_000 * SCALE,
+  },
+  {
+    name: 'd: 1 mqtt qos0 pub -> 1 ws sub, /topic',
+    transport: 'ws',
+    publisher: 'mqtt',
+    subscribers: 1,
+    messages: 200_000 * SCALE,
   },
 ];
 const IDLE = Number(process.env['BENCH_STOMP_IDLE'] ?? 1000);
@@ -170,6 +183,22 @@ async function subscribers(target: string, spec: FanoutSpec): Promise<Subscriber
   return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) };
 }
 
+function stampedBody(): Buffer {
+  const body = Buffer.alloc(BODY_SIZE, 120);
+  body.write(now().toFixed(3).padStart(20, '0'), 0, 'latin1');
+  return body;
+}
+
+async function mqttPublisher(port: number, spec: FanoutSpec): Promise<void> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  for (let i = 0; i < spec.messages; i++) {
+    // Waiting on every 500th write keeps mqtt.js's outgoing buffer bounded.
+    if (i % 500 === 499) await client.publishAsync('bench/fanout', stampedBody(), { qos: 0 });
+    else client.publish('bench/fanout', stampedBody(), { qos: 0 });
+  }
+  await client.endAsync();
+}
+
 async function publisher(port: number, spec: FanoutSpec): Promise<void> {
   const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
   socket.on('error', (err) => {
@@ -179,11 +208,9 @@ async function publisher(port: number, spec: FanoutSpec): Promise<void> {
   socket.write(CONNECT);
   await once(socket, 'data');
   for (let i = 0; i < spec.messages; i++) {
-    const body = Buffer.alloc(BODY_SIZE, 120);
-    body.write(now().toFixed(3).padStart(20, '0'), 0, 'latin1');
     const frame = Buffer.concat([
       Buffer.from(`SEND\ndestination:${TOPIC}\ncontent-length:${BODY_SIZE}\n\n`),
-      body,
+      stampedBody(),
       Buffer.from([0]),
     ]);
     if (!socket.write(frame)) await once(socket, 'drain');
@@ -238,7 +265,7 @@ export async function run(): Promise<void> {
     management: { enabled: false },
     store: { type: 'memory' },
     protocols: {
-      mqtt: { enabled: false },
+      mqtt: { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } },
       amqp091: { enabled: false },
       amqp10: { enabled: false },
       stomp: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 } },
@@ -246,6 +273,7 @@ export async function run(): Promise<void> {
   });
   const { addresses } = await gateway.start();
   const tcpPort = addresses.find((a) => a.protocol === 'stomp' && a.transport === 'tcp')?.port ?? 0;
+  const mqttPort = addresses.find((a) => a.protocol === 'mqtt')?.port ?? 0;
   const wsPort = addresses.find((a) => a.protocol === 'stomp' && a.transport === 'ws')?.port ?? 0;
   const url = `ws://127.0.0.1:${wsPort}/ws`;
   const rows: Record<string, string>[] = [];
@@ -281,7 +309,8 @@ export async function run(): Promise<void> {
       let pub: Promise<string> | undefined;
       const subs = child('--subscribers', [target, JSON.stringify(spec)], () => {
         cpu0 = process.cpuUsage();
-        pub = child('--publisher', [String(tcpPort), JSON.stringify(spec)]).done;
+        const pubPort = spec.publisher === 'mqtt' ? mqttPort : tcpPort;
+        pub = child('--publisher', [String(pubPort), JSON.stringify(spec)]).done;
       });
       const r = JSON.parse(await subs.done) as SubscriberResult;
       await pub;
@@ -306,5 +335,6 @@ const [role, target, spec] = process.argv.slice(2);
 const parsed = JSON.parse(spec ?? '{}') as FanoutSpec;
 if (role === '--subscribers')
   process.stdout.write(JSON.stringify(await subscribers(target ?? '', parsed)));
-else if (role === '--publisher') await publisher(Number(target), parsed);
-else if (role === '--idle') await idle(target ?? '');
+else if (role === '--publisher') {
+  await (parsed.publisher === 'mqtt' ? mqttPublisher : publisher)(Number(target), parsed);
+} else if (role === '--idle') await idle(target ?? '');
