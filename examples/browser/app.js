@@ -15,7 +15,10 @@ window.demo = demo;
 
 const client = new StompJs.Client({
   brokerURL,
-  connectHeaders: { login: params.get('login') ?? 'guest', passcode: params.get('passcode') ?? 'guest' },
+  connectHeaders: {
+    login: params.get('login') ?? 'guest',
+    passcode: params.get('passcode') ?? 'guest',
+  },
   heartbeatIncoming: 10000,
   heartbeatOutgoing: 10000,
   reconnectDelay: 2000,
@@ -40,7 +43,11 @@ client.onStompError = (frame) => {
 };
 
 demo.send = (body) => {
-  client.publish({ destination: '/topic/browser.out', body, headers: { 'content-type': 'text/plain' } });
+  client.publish({
+    destination: '/topic/browser.out',
+    body,
+    headers: { 'content-type': 'text/plain' },
+  });
 };
 
 document.getElementById('send').addEventListener('submit', (event) => {
