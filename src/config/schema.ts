@@ -108,12 +108,22 @@ export const gatewayConfigSchema = z
     vhosts: z.array(z.string().min(1)).default(['/']),
     store: z
       .object({
-        /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart. */
-        type: z.enum(['sqlite', 'memory']).default('sqlite'),
+        /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart;
+         * `redis`: shared by every gateway on the same Redis and prefix (see `redis`). */
+        type: z.enum(['sqlite', 'memory', 'redis']).default('sqlite'),
         /** `full` fsyncs each group commit; `normal` survives process crashes only. */
         synchronous: z.enum(['full', 'normal']).default('full'),
         /** Most writes per SQLite transaction. */
         maxBatch: z.number().int().min(1).default(5000),
+        /** For `type: redis`. Durability is Redis' own (`appendonly`, `appendfsync`). */
+        redis: z
+          .object({
+            /** `redis://[user:password@]host:port[/db]`, `rediss://` for TLS. */
+            url: z.string().min(1).default('redis://127.0.0.1:6379'),
+            /** Every key starts with it, so several gateway clusters can share one Redis. */
+            prefix: z.string().default('gw:'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     auth: z

@@ -1,0 +1,358 @@
+import { Redis, type ChainableCommander } from 'ioredis';
+import { BrokerError } from '../core/errors.js';
+import type {
+  ExchangeSpec,
+  QueueSpec,
+  RetainedMessage,
+  Store,
+  StoredBinding,
+  StoredExchange,
+  StoredMessage,
+  StoredQueue,
+  Topology,
+} from '../spi.js';
+import { bindingKey } from './binding-key.js';
+import { IdBlocks } from './id-blocks.js';
+import { decodeValue, encodeValue } from './message-codec.js';
+import { RedisKeys } from './redis-keys.js';
+import { decodeRecord, encodeRecord } from './redis-record.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]`, `rediss://` for TLS. */
+  readonly url: string;
+  /** Every key starts with it (layout in redis-keys.ts). */
+  readonly prefix: string;
+  /** A command Redis does not answer within this time fails (a half-open connection). */
+  readonly commandTimeoutMs?: number | undefined;
+  readonly connectTimeoutMs?: number | undefined;
+  /** Ids reserved per INCRBY (grows when refills come fast). */
+  readonly idBlock?: number | undefined;
+}
+
+type Op = (tx: ChainableCommander) => void;
+
+interface Batch {
+  readonly ops: Op[];
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A batch nobody awaits must not become an unhandled rejection; callers that await see it.
+  done.catch(() => undefined);
+  return { ops: [], done, resolve, reject };
+}
+
+/** Ids per HMGET when reading a queue back, so a long queue is not one huge reply. */
+const READ_CHUNK = 1000;
+
+const unavailable = (what: string, err: unknown): BrokerError =>
+  new BrokerError(
+    'GW_ERR_STORE_UNAVAILABLE',
+    `${what}: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
+
+/**
+ * Durable state in Redis, shared by every gateway process on the same Redis and prefix. Like
+ * the SQLite store, writes queue up in call order and go out together on the next turn of the
+ * event loop as one MULTI/EXEC (atomic, and one round trip for every publish of that turn);
+ * a write resolves when Redis has answered EXEC. How durable that is, is Redis' own setting
+ * (`appendonly yes`, `appendfsync always|everysec`).
+ *
+ * Redis unreachable: the client keeps no offline queue and retries nothing, so writes reject
+ * at once with GW_ERR_STORE_UNAVAILABLE (publishers get refusals, not a hang) while it
+ * reconnects in the background; service resumes when Redis is back.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly #opts: RedisStoreOptions;
+  readonly #keys: RedisKeys;
+  readonly #ids: IdBlocks;
+  #client: Redis | undefined;
+  #batch: Batch = newBatch();
+  #scheduled: NodeJS.Immediate | undefined;
+  #lastError: Error | undefined;
+
+  constructor(opts: RedisStoreOptions) {
+    this.#opts = opts;
+    this.#keys = new RedisKeys(opts.prefix);
+    // async, so a closed store rejects the reservation instead of throwing inside next().
+    this.#ids = new IdBlocks(
+      async (n) => this.#redis().incrby(this.#keys.ids, n),
+      opts.idBlock ?? 10_000,
+    );
+  }
+
+  async open(): Promise<void> {
+    const client = new Redis(this.#opts.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      // In-flight commands fail when the connection drops instead of waiting for a reconnect.
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: this.#opts.connectTimeoutMs ?? 5_000,
+      commandTimeout: this.#opts.commandTimeoutMs ?? 5_000,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    // ioredis prints unhandled 'error' events; keep the last one for the rejection messages.
+    client.on('error', (err: Error) => {
+      this.#lastError = err;
+    });
+    this.#client = client;
+    try {
+      await client.connect();
+      await this.#ids.init();
+    } catch (err) {
+      this.#client = undefined;
+      client.disconnect();
+      throw new BrokerError(
+        'GW_ERR_STORE_UNAVAILABLE',
+        `cannot connect to Redis at ${redactUrl(this.#opts.url)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    try {
+      await this.#flushNow();
+    } finally {
+      this.#client = undefined;
+      if (client.status === 'ready') {
+        await client.quit().catch(() => {
+          client.disconnect();
+        });
+      } else client.disconnect();
+    }
+  }
+
+  #redis(): Redis {
+    if (!this.#client) throw new BrokerError('GW_ERR_STORE_UNAVAILABLE', 'store is not open');
+    return this.#client;
+  }
+
+  /** Queue a write; the promise resolves when Redis has acknowledged its batch. */
+  #write(op: Op): Promise<void> {
+    const batch = this.#batch;
+    batch.ops.push(op);
+    this.#scheduled ??= setImmediate(() => {
+      this.#scheduled = undefined;
+      void this.#commit();
+    });
+    return batch.done;
+  }
+
+  async #commit(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = newBatch();
+    if (batch.ops.length === 0) {
+      batch.resolve();
+      return;
+    }
+    try {
+      const tx = this.#redis().multi();
+      for (const op of batch.ops) op(tx);
+      const results = await tx.exec();
+      if (!results) throw new Error('transaction aborted');
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0] ?? new Error('command failed');
+      batch.resolve();
+    } catch (err) {
+      batch.reject(unavailable('store write failed', this.#explain(err)));
+    }
+  }
+
+  /** "Stream isn't writeable" says little; the connection error behind it says more. */
+  #explain(err: unknown): unknown {
+    const last = this.#lastError;
+    return err instanceof Error && last && this.#client?.status !== 'ready'
+      ? new Error(`${err.message} (${last.message})`, { cause: err })
+      : err;
+  }
+
+  async #flushNow(): Promise<void> {
+    if (this.#scheduled) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = undefined;
+    }
+    const pending = this.#batch.done;
+    void this.#commit();
+    await pending;
+  }
+
+  /** Reads see this process's queued writes: they go out first, on the same connection. */
+  async #read<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+    await this.#flushNow();
+    try {
+      return await fn(this.#redis());
+    } catch (err) {
+      throw unavailable(`store read (${what}) failed`, this.#explain(err));
+    }
+  }
+
+  async loadTopology(): Promise<Topology> {
+    return this.#read('topology', async (r) => {
+      const vhosts = await r.smembers(this.#keys.vhosts);
+      const p = r.pipeline();
+      for (const vh of vhosts) {
+        p.hgetallBuffer(this.#keys.exchanges(vh));
+        p.hgetallBuffer(this.#keys.queues(vh));
+        p.hgetallBuffer(this.#keys.bindings(vh));
+      }
+      const res = (await p.exec()) ?? [];
+      const hash = (i: number): Buffer[] => {
+        const [err, value] = res[i] ?? [new Error('missing reply'), undefined];
+        if (err) throw err;
+        return Object.values(value as Record<string, Buffer>);
+      };
+      const exchanges: StoredExchange[] = [];
+      const queues: StoredQueue[] = [];
+      const bindings: StoredBinding[] = [];
+      vhosts.forEach((vhost, i) => {
+        for (const b of hash(3 * i))
+          exchanges.push({ vhost, spec: decodeValue(b) as ExchangeSpec });
+        for (const b of hash(3 * i + 1)) queues.push({ vhost, spec: decodeValue(b) as QueueSpec });
+        for (const b of hash(3 * i + 2)) bindings.push(decodeValue(b) as StoredBinding);
+      });
+      return { exchanges, queues, bindings };
+    });
+  }
+
+  putExchange(x: StoredExchange): Promise<void> {
+    const spec = encodeValue(x.spec);
+    return this.#write((tx) => {
+      tx.sadd(this.#keys.vhosts, x.vhost);
+      tx.hset(this.#keys.exchanges(x.vhost), x.spec.name, spec);
+    });
+  }
+
+  deleteExchange(vhost: string, name: string): Promise<void> {
+    return this.#write((tx) => tx.hdel(this.#keys.exchanges(vhost), name));
+  }
+
+  putQueue(q: StoredQueue): Promise<void> {
+    const spec = encodeValue(q.spec);
+    return this.#write((tx) => {
+      tx.sadd(this.#keys.vhosts, q.vhost);
+      tx.hset(this.#keys.queues(q.vhost), q.spec.name, spec);
+    });
+  }
+
+  deleteQueue(vhost: string, name: string): Promise<void> {
+    const k = this.#keys.queue(vhost, name);
+    return this.#write((tx) => {
+      tx.hdel(this.#keys.queues(vhost), name);
+      tx.del(k.ids, k.msgs, k.deliveries);
+    });
+  }
+
+  putBinding(b: StoredBinding): Promise<void> {
+    const value = encodeValue(b);
+    const id = bindingKey(b);
+    return this.#write((tx) => {
+      tx.sadd(this.#keys.vhosts, b.vhost);
+      tx.hset(this.#keys.bindings(b.vhost), id, value);
+    });
+  }
+
+  deleteBinding(b: StoredBinding): Promise<void> {
+    const id = bindingKey(b);
+    return this.#write((tx) => tx.hdel(this.#keys.bindings(b.vhost), id));
+  }
+
+  nextMessageId(): number {
+    return this.#ids.next();
+  }
+
+  appendMessage(m: StoredMessage): Promise<void> {
+    const k = this.#keys.queue(m.vhost, m.queue);
+    const record = encodeRecord(m.message, m.expiresAt, m.priority);
+    return this.#write((tx) => {
+      tx.zadd(k.ids, m.id, m.id);
+      tx.hset(k.msgs, m.id, record);
+      if (m.deliveryCount > 0) tx.hset(k.deliveries, m.id, m.deliveryCount);
+    });
+  }
+
+  removeMessage(vhost: string, queue: string, id: number): Promise<void> {
+    const k = this.#keys.queue(vhost, queue);
+    return this.#write((tx) => {
+      const field = String(id);
+      tx.zrem(k.ids, field);
+      tx.hdel(k.msgs, field);
+      tx.hdel(k.deliveries, field);
+    });
+  }
+
+  markDelivered(vhost: string, queue: string, id: number, deliveryCount: number): Promise<void> {
+    // Unconditional: a count left for an id already removed is never read (reads go by the id
+    // set, ids are never reused) and goes with the queue; a check would need a script.
+    const k = this.#keys.queue(vhost, queue);
+    return this.#write((tx) => tx.hset(k.deliveries, id, deliveryCount));
+  }
+
+  async readMessages(vhost: string, queue: string): Promise<readonly StoredMessage[]> {
+    const k = this.#keys.queue(vhost, queue);
+    return this.#read('messages', async (r) => {
+      const ids = await r.zrange(k.ids, 0, -1);
+      const out: StoredMessage[] = [];
+      for (let i = 0; i < ids.length; i += READ_CHUNK) {
+        const chunk = ids.slice(i, i + READ_CHUNK);
+        const [records, counts] = await Promise.all([
+          r.hmgetBuffer(k.msgs, ...chunk),
+          r.hmget(k.deliveries, ...chunk),
+        ]);
+        chunk.forEach((id, j) => {
+          const record = records[j];
+          // Removed by another process between the two reads.
+          if (!record) return;
+          const { message, expiresAt, priority } = decodeRecord(record);
+          const deliveryCount = Number(counts[j] ?? 0);
+          out.push({ id: Number(id), vhost, queue, message, expiresAt, priority, deliveryCount });
+        });
+      }
+      return out;
+    });
+  }
+
+  putRetained(r: RetainedMessage): Promise<void> {
+    const record = encodeRecord(r.message);
+    return this.#write((tx) => tx.hset(this.#keys.retained(r.vhost), r.topic, record));
+  }
+
+  deleteRetained(vhost: string, topic: string): Promise<void> {
+    return this.#write((tx) => tx.hdel(this.#keys.retained(vhost), topic));
+  }
+
+  async listRetained(vhost: string): Promise<readonly RetainedMessage[]> {
+    return this.#read('retained', async (r) => {
+      const all = await r.hgetallBuffer(this.#keys.retained(vhost));
+      return Object.entries(all).map(([topic, b]) => ({
+        vhost,
+        topic,
+        message: decodeRecord(b).message,
+      }));
+    });
+  }
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
