@@ -21,22 +21,13 @@ import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { errorContent, StompProtocolError } from './errors.js';
 import { Transactions } from './transactions.js';
 import type { Subscription, SubscriptionOwner } from './subscription.js';
-import { messageDestination } from './destination.js';
-import { messageHeaders } from './header-mapping.js';
+import { encodeMessage } from './message-frame.js';
 import type { StompOptions } from './options.js';
 import { handleSend } from './handlers/send.js';
 import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.js';
 import { handleAck } from './handlers/ack.js';
 
 const SERVER_NAME = 'multiproto-gateway/0.1.0';
-/** Headers the server sets on MESSAGE; message headers of the same name are not copied. */
-const MESSAGE_RESERVED: ReadonlySet<string> = new Set([
-  'subscription',
-  'destination',
-  'message-id',
-  'redelivered',
-  'ack',
-]);
 
 type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closing' | 'closed';
 
@@ -405,20 +396,11 @@ export class StompConnection implements SubscriptionOwner {
   };
 
   writeMessage(sub: Subscription, delivery: Delivery): boolean {
+    // RabbitMQ's shape; the subscription id inside lets ACK find its subscription.
     const ackId = `T_${sub.spec.id}@@${this.id}@@${++this.deliveryTag}`;
     sub.track(ackId, delivery);
-    const message = delivery.message;
-    const headers: (readonly [string, string])[] = [
-      ['subscription', sub.spec.id],
-      ['destination', messageDestination(message.exchange, message.routingKey)],
-      ['message-id', ackId],
-      ['redelivered', String(delivery.redelivered)],
-    ];
-    // STOMP 1.2 MESSAGE `ack`: the id the client puts in ACK/NACK.
-    if (this.version === '1.2' && sub.spec.ackMode !== 'auto') headers.push(['ack', ackId]);
-    headers.push(...messageHeaders(message, MESSAGE_RESERVED));
     this.ctx.metrics.messagesOut('stomp');
-    this.write(encodeFrame('MESSAGE', headers, message.body, this.version));
+    this.write(encodeMessage(sub.spec.id, sub.spec.ackMode, ackId, delivery, this.version));
     return !this.stream.writableNeedDrain;
   }
 
