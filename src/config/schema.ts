@@ -109,7 +109,7 @@ export const gatewayConfigSchema = z
     store: z
       .object({
         /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart;
-         * `redis`: shared by every gateway on the same Redis and prefix (see `redis`). */
+         * `redis`: in Redis (see `redis`); one gateway per prefix until scale-out is built. */
         type: z.enum(['sqlite', 'memory', 'redis']).default('sqlite'),
         /** `full` fsyncs each group commit; `normal` survives process crashes only. */
         synchronous: z.enum(['full', 'normal']).default('full'),

@@ -61,7 +61,8 @@ const unavailable = (what: string, err: unknown): BrokerError =>
   );
 
 /**
- * Durable state in Redis, shared by every gateway process on the same Redis and prefix. Like
+ * Durable state in Redis. Processes on one Redis and prefix share ids safely (id-blocks.ts),
+ * but each loads the state only at open: cross-node routing is not built yet. Like
  * the SQLite store, writes queue up in call order and go out together on the next turn of the
  * event loop as one MULTI/EXEC (atomic, and one round trip for every publish of that turn);
  * a write resolves when Redis has answered EXEC. How durable that is, is Redis' own setting
