@@ -28,6 +28,7 @@ beforeAll(async () => {
   gw = await startStompGateway({
     tcp: { enabled: false },
     ws: { host: '127.0.0.1', port: 0, allowOrigins: [ORIGIN] },
+    heartbeat: { sendMinMs: 50, receiveMinMs: 50 },
   });
   url = `ws://127.0.0.1:${gw.port('stomp', 'ws')}/ws`;
   transport = { kind: 'ws', url, origin: ORIGIN };
@@ -100,6 +101,22 @@ describe('Web STOMP transport', () => {
     const m = await q.next();
     expect(m.body).toBe('hi from ws');
     expect(m.headers.destination).toBe('/topic/ws.hello');
+  });
+
+  it('heart-beats both ways with stompjs (STOMP 1.2 Heart-beating)', async () => {
+    const pongs = waitFor<number>((resolve) => {
+      let n = 0;
+      void connectStomp(transport, {
+        heartbeatIncoming: 100,
+        heartbeatOutgoing: 100,
+        debug: (line) => {
+          if (line === '<<< PONG' && ++n === 5) resolve(n);
+        },
+      }).then(({ client: c }) => clients.push(c));
+    }, 'five server heart-beats');
+    expect(await pongs).toBe(5);
+    const c = clients[clients.length - 1];
+    expect(c?.connected).toBe(true);
   });
 
   it('negotiates the subprotocol the client offers and refuses foreign ones', async () => {

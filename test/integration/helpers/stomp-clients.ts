@@ -105,6 +105,8 @@ export interface StompClientOptions {
   readonly connectHeaders?: Readonly<Record<string, string>>;
   readonly heartbeatIncoming?: number;
   readonly heartbeatOutgoing?: number;
+  /** stompjs's debug lines (`<<< PONG` for each heart-beat received). */
+  readonly debug?: (line: string) => void;
 }
 
 /** stompjs wants StompHeaders instances, not object literals. */
@@ -121,6 +123,7 @@ export async function connectStomp(
   client.reconnectDelay = 0;
   client.heartbeatIncoming = opts.heartbeatIncoming ?? 0;
   client.heartbeatOutgoing = opts.heartbeatOutgoing ?? 0;
+  if (opts.debug) client.debug = opts.debug;
   client.connectHeaders = hdr({ login: 'guest', passcode: 'guest', ...opts.connectHeaders });
   client.webSocketFactory = () =>
     transport.kind === 'ws'
