@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway.js';
 import {
+  annotation,
   budget,
   Clients,
   consumeQueue,
@@ -111,6 +112,15 @@ describe('competing consumers', () => {
       bodies.map((b) => b.toString()),
     );
     for (const c of consumers) expect(c.got.items.length, `${c.proto} got work`).toBeGreaterThan(0);
+    // Published through the default exchange: each receiver names the queue its way.
+    expect(consumers.map((c) => c.got.items[0]?.topic)).toEqual([
+      '/queue/matrix.jobs',
+      '/queue/matrix.jobs',
+      'matrix.jobs',
+      'matrix.jobs',
+    ]);
+    const first = consumers[3]?.got.items[0];
+    expect(first?.proto === 'amqp10' ? annotation(first.msg, 'x-exchange') : undefined).toBe('');
     expect((await ch.checkQueue(queue)).messageCount).toBe(0);
     for (const c of consumers) await c.stop();
     await ch.deleteQueue(queue);

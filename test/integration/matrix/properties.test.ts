@@ -181,7 +181,12 @@ function receivers(from: string): {
         expect(g.body.equals(body), `${sub.proto} body`).toBe(true);
         const v = view(g);
         const family = familyOf(sub.proto);
-        const want = expected[family] ?? {};
+        // Where it was published: AMQP 0-9-1 `exchange`, AMQP 1.0 annotation `x-exchange`.
+        const where0: Expect = {
+          amqp091: { exchange: 'amq.topic' },
+          amqp10: { 'ma.x-exchange': 'amq.topic' },
+        };
+        const want = { ...where0[family], ...expected[family] };
         for (const key of ABSENT[family]) {
           if (!(key in want)) expect(v[key], `${sub.proto} ${key}`).toBeUndefined();
         }
@@ -191,6 +196,11 @@ function receivers(from: string): {
       }
     },
   };
+}
+
+/** `it.each` rows as [name, row], so the test is named after the row without quotes. */
+function named<R extends { readonly name: string }>(rows: readonly R[]): (readonly [string, R])[] {
+  return rows.map((row) => [row.name, row] as const);
 }
 
 interface Row<P> {
@@ -333,7 +343,17 @@ const FROM_AMQP091: readonly Row<Options.Publish>[] = [
   {
     name: 'custom headers',
     publish: {
-      headers: { color: 'blue', n: 42, 'x-trace': 't1', ratio: 0.5, flag: true, tbl: { a: 1 } },
+      headers: {
+        color: 'blue',
+        n: 42,
+        'x-trace': 't1',
+        ratio: 0.5,
+        flag: true,
+        nothing: null,
+        bin: Buffer.from([0, 1]),
+        arr: [1, 2],
+        tbl: { a: 1 },
+      },
     },
     expect: {
       amqp091: {
@@ -342,6 +362,9 @@ const FROM_AMQP091: readonly Row<Options.Publish>[] = [
         'headers.x-trace': 't1',
         'headers.ratio': 0.5,
         'headers.flag': true,
+        'headers.nothing': null,
+        'headers.bin': Buffer.from([0, 1]),
+        'headers.arr': [1, 2],
         'headers.tbl': { a: 1 },
       },
       amqp10: {
@@ -350,6 +373,9 @@ const FROM_AMQP091: readonly Row<Options.Publish>[] = [
         'ma.x-trace': 't1',
         'ap.ratio': 0.5,
         'ap.flag': true,
+        'ap.nothing': null,
+        'ap.bin': Buffer.from([0, 1]),
+        'ap.arr': undefined,
         'ap.tbl': undefined,
       },
       stomp: {
@@ -358,8 +384,20 @@ const FROM_AMQP091: readonly Row<Options.Publish>[] = [
         'x-trace': 't1',
         ratio: undefined,
         flag: undefined,
+        nothing: undefined,
+        bin: undefined,
+        arr: undefined,
         tbl: undefined,
       },
+    },
+  },
+  {
+    name: 'header value with `:`, a line break and non-ASCII',
+    publish: { headers: { note: 'a:b\nc é' } },
+    expect: {
+      amqp091: { 'headers.note': 'a:b\nc é' },
+      amqp10: { 'ap.note': 'a:b\nc é' },
+      stomp: { note: 'a:b\nc é' },
     },
   },
 ];
@@ -374,7 +412,7 @@ describe('from AMQP 0-9-1', () => {
   afterAll(async () => {
     await r.clients.closeAll();
   });
-  it.each(FROM_AMQP091)('$name', async (row) => {
+  it.each(named(FROM_AMQP091))('%s', async (_name, row) => {
     const body = Buffer.from(`amqp091 ${row.name}`);
     await new Promise<void>((resolve, reject) => {
       ch.publish('amq.topic', r.topic(row.name).amqp, body, row.publish, (err) => {
@@ -580,6 +618,31 @@ const FROM_AMQP10: readonly Row<Omit<RheaMessage, 'body'>>[] = [
       stomp: { 'x-opt-trace': 't1', type: 'order.created' },
     },
   },
+  {
+    name: 'subject (the routing key)',
+    publish: {},
+    expect: {
+      amqp091: { 'headers.subject': undefined },
+      stomp: { subject: undefined },
+    },
+  },
+  {
+    name: 'annotations without x-, delivery annotations, footer',
+    publish: {
+      message_annotations: { 'opt-no-x': 'v' },
+      delivery_annotations: { 'x-da': 'v' },
+      footer: { 'x-f': 'v' },
+    },
+    expect: {
+      amqp091: {
+        'headers.opt-no-x': undefined,
+        'headers.x-da': undefined,
+        'headers.x-f': undefined,
+      },
+      amqp10: { 'ma.opt-no-x': undefined, 'ma.x-da': undefined, 'ma.x-f': undefined },
+      stomp: { 'opt-no-x': undefined, 'x-da': undefined, 'x-f': undefined },
+    },
+  },
 ];
 
 describe('from AMQP 1.0', () => {
@@ -595,7 +658,7 @@ describe('from AMQP 1.0', () => {
   });
   const rows = FROM_AMQP10.filter((x) => x.skip !== true);
   const skipped = FROM_AMQP10.filter((x) => x.skip === true);
-  it.each(rows)('$name', async (row) => {
+  it.each(named(rows))('%s', async (_name, row) => {
     const body = Buffer.from(`amqp10 ${row.name}`);
     await sendAll(sender, [body], { ...row.publish, subject: r.topic(row.name).amqp });
     await r.check(row.name, body, {
@@ -603,7 +666,7 @@ describe('from AMQP 1.0', () => {
       amqp10: { subject: r.topic(row.name).amqp, ...row.expect.amqp10 },
     });
   });
-  it.skip.each(skipped)('$name', async (row) => {
+  it.skip.each(named(skipped))('%s', async (_name, row) => {
     const body = Buffer.from(`amqp10 ${row.name}`);
     await sendAll(sender, [body], { ...row.publish, subject: r.topic(row.name).amqp });
     await r.check(row.name, body, row.expect);
@@ -764,6 +827,37 @@ const FROM_STOMP: readonly Row<Record<string, string>>[] = [
       stomp: { color: 'blue', 'x-trace': 't1' },
     },
   },
+  {
+    name: 'header value with `:`, a line break and non-ASCII',
+    publish: { note: 'a:b\nc é' },
+    expect: {
+      amqp091: { 'headers.note': 'a:b\nc é' },
+      amqp10: { 'ap.note': 'a:b\nc é' },
+      stomp: { note: 'a:b\nc é' },
+    },
+  },
+  {
+    // `receipt` and `destination` are on every SEND of this suite
+    name: 'frame and queue headers are not message headers',
+    publish: { 'x-max-length': '10', 'x-message-ttl': '5000', durable: 'true' },
+    expect: {
+      amqp091: {
+        'headers.receipt': undefined,
+        'headers.destination': undefined,
+        'headers.content-length': undefined,
+        'headers.x-max-length': undefined,
+        'headers.x-message-ttl': undefined,
+        'headers.durable': undefined,
+      },
+      amqp10: {
+        'ap.receipt': undefined,
+        'ap.destination': undefined,
+        'ma.x-max-length': undefined,
+        'ap.durable': undefined,
+      },
+      stomp: { receipt: undefined, 'x-max-length': undefined, durable: undefined },
+    },
+  },
 ];
 
 describe.each(['stomp-tcp', 'stomp-ws'] as const)('from STOMP (%s)', (proto) => {
@@ -776,7 +870,7 @@ describe.each(['stomp-tcp', 'stomp-ws'] as const)('from STOMP (%s)', (proto) => 
   afterAll(async () => {
     await r.clients.closeAll();
   });
-  it.each(FROM_STOMP)('$name', async (row) => {
+  it.each(named(FROM_STOMP))('%s', async (_name, row) => {
     const body = Buffer.from(`${proto} ${row.name}`);
     const receipt = receiptId();
     const done = receiptOf(c, receipt);
@@ -812,8 +906,12 @@ const FROM_MQTT: readonly Row<MqttPublish>[] = [
     name: 'QoS 1',
     publish: { qos: 1 },
     expect: {
-      mqtt: { qos: 1, retain: false },
-      amqp091: { deliveryMode: 2, 'headers.x-mqtt-publish-qos': 1 },
+      mqtt: { qos: 1, retain: false, dup: false },
+      amqp091: {
+        deliveryMode: 2,
+        'headers.x-mqtt-publish-qos': 1,
+        'headers.x-mqtt-dup': undefined,
+      },
       amqp10: { durable: true, 'ma.x-mqtt-publish-qos': 1 },
       stomp: { persistent: 'true', 'x-mqtt-publish-qos': '1' },
     },
@@ -858,7 +956,7 @@ describe('from MQTT 3.1.1', () => {
     await c.publishAsync(r.topic('retain').mqtt, Buffer.alloc(0), { qos: 1, retain: true });
     await r.clients.closeAll();
   });
-  it.each(FROM_MQTT)('$name', async (row) => {
+  it.each(named(FROM_MQTT))('%s', async (_name, row) => {
     const body = Buffer.from(`mqtt ${row.name}`);
     await c.publishAsync(r.topic(row.name).mqtt, body, {
       qos: row.publish.qos,

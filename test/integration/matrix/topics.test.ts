@@ -146,3 +146,35 @@ describe('topics that cannot cross', () => {
     expect(m?.topic).toBe('/lead');
   });
 });
+
+describe('escapes in both directions', () => {
+  const clients = new Clients();
+  afterAll(async () => {
+    await clients.closeAll();
+  });
+
+  // `%` -> `%25` and `*` -> `%2A` in the AMQP word (a literal `*` would be a wildcard in a
+  // binding); non-ASCII passes as UTF-8, and STOMP percent-encodes `%` and non-ASCII bytes.
+  const t: Spelled = {
+    mqtt: 'esc/100%/a*b/café',
+    amqp: 'esc.100%25.a%2Ab.café',
+    stomp: '/topic/esc.100%2525.a%252Ab.caf%C3%A9',
+  };
+
+  it.each(['mqtt', 'amqp091', 'amqp10', 'stomp-tcp', 'stomp-ws'] as const)(
+    '`%`, `*` and non-ASCII in an MQTT level, from MQTT and from STOMP, to %s',
+    async (subProto) => {
+      const sub = await subscribe(clients, gw, subProto, { mqtt: 'esc/#', amqp: 'esc.#' });
+      const fromMqtt = await publisher(clients, gw, 'mqtt');
+      const fromStomp = await publisher(clients, gw, 'stomp-ws');
+      await fromMqtt.publish(topicOf(t), [Buffer.from('from mqtt')]);
+      await fromStomp.publish(topicOf(t), [Buffer.from('from stomp')]);
+      const got = await sub.got.until(2, 'both messages');
+      expect(got.map((g) => [g.topic, g.body.toString()])).toEqual([
+        [spelled(subProto, t), 'from mqtt'],
+        [spelled(subProto, t), 'from stomp'],
+      ]);
+      await sub.stop();
+    },
+  );
+});
