@@ -3,9 +3,9 @@
  * own process; subscribers and publishers (mqtt.js) in two more processes; 100-byte payloads.
  *   QoS 0 and QoS 1 x (1 publisher -> 100 subscribers, 100 publishers -> 1 subscriber)
  * Prints delivered msgs/s, one-way latency p50/p99, broker CPU per delivered message and broker
- * RSS for both, and the gateway/aedes throughput ratio.
+ * RSS for both, the gateway/aedes throughput ratio, and broker RSS per idle connection.
  * Roles (this same file): `--broker gateway|aedes`, `--subscribers <port> <scenario>`,
- * `--publishers <port> <scenario>`.
+ * `--publishers <port> <scenario>`, `--idle <port> <n>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -37,6 +37,7 @@ const PAYLOAD_SIZE = 100;
 /** A run ends when no message arrived for this long (lost messages show as a lower count). */
 const IDLE_MS = 5000;
 const START_MS = 60_000;
+const IDLE_CONNECTIONS = 2000;
 /** QoS 1 publishes a publisher keeps unacknowledged. */
 const QOS1_WINDOW = 100;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -117,6 +118,8 @@ async function runBroker(kind: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   const rl = createInterface({ input: process.stdin });
   rl.on('line', () => {
+    // settle the heap first so RSS reflects live memory (the broker runs with --expose-gc)
+    (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
     const stats: BrokerStats = { rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
     process.stdout.write(`${JSON.stringify(stats)}\n`);
@@ -203,7 +206,38 @@ async function runPublishers(port: number, s: Scenario): Promise<void> {
   await Promise.all(clients.map((c) => c.endAsync()));
 }
 
+/** Opens `n` idle connections (keep-alive off), then waits for stdin to close. */
+async function runIdle(port: number, n: number): Promise<void> {
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < n; i += 100) {
+    const batch = Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+      mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+        clientId: `idle-${i + j}`,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        keepalive: 0,
+      }),
+    );
+    clients.push(...(await Promise.all(batch)));
+  }
+  process.stdout.write('ready\n');
+  createInterface({ input: process.stdin }).on('close', () => {
+    void Promise.all(clients.map((c) => c.endAsync(true))).then(() => process.exit(0));
+  });
+}
+
 // ------------------------------------------------------------------ the run
+
+/** Broker RSS growth per idle connection. */
+async function idleCost(port: number, stats: () => Promise<BrokerStats>): Promise<number> {
+  const before = await stats();
+  const idle = spawnRole(['--idle', String(port), String(IDLE_CONNECTIONS)]);
+  await lines(idle)();
+  const after = await stats();
+  idle.stdin?.end();
+  await new Promise((resolve) => idle.once('exit', resolve));
+  return (after.rss - before.rss) / IDLE_CONNECTIONS;
+}
 
 async function runScenario(
   brokerPort: number,
@@ -228,12 +262,13 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_MQTT?.split(',').map(Number);
   const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1));
   const results = new Map<string, Map<string, SubResult & BrokerStats>>();
+  const idlePerConnection = new Map<string, number>();
   for (const kind of (process.env.BENCH_BROKERS ?? 'aedes,gateway').split(',')) {
     // BENCH_PROF=<dir> writes a CPU profile of each broker process there.
     const prof = process.env.BENCH_PROF;
     const broker = spawnRole(
       ['--broker', kind],
-      prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+      ['--expose-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
     );
     const next = lines(broker);
     const { port } = JSON.parse(await next()) as { port: number };
@@ -244,6 +279,7 @@ async function main(): Promise<void> {
     const perKind = new Map<string, SubResult & BrokerStats>();
     for (const s of selected) perKind.set(s.name, await runScenario(port, stats, s));
     results.set(kind, perKind);
+    idlePerConnection.set(kind, await idleCost(port, stats));
     broker.stdin?.end();
   }
   const rows: Record<string, string>[] = [];
@@ -272,12 +308,18 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows);
+  for (const [kind, bytes] of idlePerConnection) {
+    process.stdout.write(
+      `${kind}: ${(bytes / 1024).toFixed(1)} KiB RSS per idle connection (${fmt(IDLE_CONNECTIONS)} connections)\n`,
+    );
+  }
 }
 
 const [role, arg1, arg2] = process.argv.slice(2);
 if (role === '--broker') await runBroker(arg1 ?? 'gateway');
 else if (role === '--subscribers')
   await runSubscribers(Number(arg1), JSON.parse(arg2 ?? '{}') as Scenario);
+else if (role === '--idle') await runIdle(Number(arg1), Number(arg2));
 else if (role === '--publishers')
   await runPublishers(Number(arg1), JSON.parse(arg2 ?? '{}') as Scenario);
 else await main();
