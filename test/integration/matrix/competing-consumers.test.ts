@@ -126,3 +126,45 @@ describe('competing consumers', () => {
     await ch.deleteQueue(queue);
   });
 });
+
+describe('a message requeued by one protocol, redelivered to another', () => {
+  // The queue of `$share/again/redo/x`; AMQP 0-9-1 takes the message and requeues it, then a
+  // consumer of each protocol gets it again.
+  const queue = 'mqtt-shared-again-redo.x';
+  const share = '$share/again/redo/x';
+
+  it.each([
+    ['amqp091', { redelivered: true }],
+    ['amqp10', { delivery_count: 1 }],
+    ['stomp-tcp', { redelivered: 'true' }],
+    ['stomp-ws', { redelivered: 'true' }],
+    // DUP is about resending one packet to the same client [MQTT-3.3.1-1]: this client never
+    // had it, so DUP stays 0. The topic is the routing key: here the queue name (default
+    // exchange).
+    ['mqtt', { dup: false, topic: 'mqtt-shared-again-redo/x' }],
+  ] as const)('redelivered, as %s writes it', async (proto, expected) => {
+    // The MQTT member declares the shared queue, then leaves it.
+    const first = await consumeQueue(clients, gw, 'mqtt', queue, { share });
+    await first.stop();
+    const ch = await (await clients.amqp091(gw)).createConfirmChannel();
+    ch.sendToQueue(queue, Buffer.from(`again ${proto}`), { persistent: true });
+    await ch.waitForConfirms();
+    const taken = await ch.get(queue);
+    if (taken === false) throw new Error('basic.get found nothing');
+    expect(taken.fields.redelivered).toBe(false);
+    ch.nack(taken, false, true);
+    const c = await consumeQueue(clients, gw, proto, queue, proto === 'mqtt' ? { share } : {});
+    const [g] = await c.got.until(1, 'the redelivery');
+    if (!g) throw new Error('no delivery');
+    expect(g.body.toString()).toBe(`again ${proto}`);
+    const seen: Record<string, unknown> =
+      g.proto === 'amqp091'
+        ? { redelivered: g.msg.fields.redelivered }
+        : g.proto === 'amqp10'
+          ? { delivery_count: g.msg.delivery_count }
+          : g.proto === 'mqtt'
+            ? { dup: g.packet.dup, topic: g.topic }
+            : { redelivered: g.msg.headers.redelivered };
+    expect(seen).toEqual(expected);
+  });
+});
