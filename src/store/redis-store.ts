@@ -1,4 +1,4 @@
-import { Redis, type ChainableCommander } from 'ioredis';
+import { Redis } from 'ioredis';
 import { BrokerError } from '../core/errors.js';
 import type {
   ExchangeSpec,
@@ -12,6 +12,7 @@ import type {
   Topology,
 } from '../spi.js';
 import { bindingKey } from './binding-key.js';
+import { CommandBatch } from './redis-batch.js';
 import { IdBlocks } from './id-blocks.js';
 import { decodeValue, encodeValue } from './message-codec.js';
 import { RedisKeys } from './redis-keys.js';
@@ -29,10 +30,8 @@ export interface RedisStoreOptions {
   readonly idBlock?: number | undefined;
 }
 
-type Op = (tx: ChainableCommander) => void;
-
 interface Batch {
-  readonly ops: Op[];
+  readonly commands: CommandBatch;
   readonly done: Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
@@ -47,7 +46,7 @@ function newBatch(): Batch {
   });
   // A batch nobody awaits must not become an unhandled rejection; callers that await see it.
   done.catch(() => undefined);
-  return { ops: [], done, resolve, reject };
+  return { commands: new CommandBatch(), done, resolve, reject };
 }
 
 /** Ids per HMGET when reading a queue back, so a long queue is not one huge reply. */
@@ -142,10 +141,10 @@ export class RedisStore implements Store {
     return this.#client;
   }
 
-  /** Queue a write; the promise resolves when Redis has acknowledged its batch. */
-  #write(op: Op): Promise<void> {
+  /** Add a write's commands to the batch; the promise resolves when Redis has acknowledged it. */
+  #write(build: (b: CommandBatch) => void): Promise<void> {
     const batch = this.#batch;
-    batch.ops.push(op);
+    build(batch.commands);
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       void this.#commit();
@@ -156,13 +155,13 @@ export class RedisStore implements Store {
   async #commit(): Promise<void> {
     const batch = this.#batch;
     this.#batch = newBatch();
-    if (batch.ops.length === 0) {
+    if (batch.commands.length === 0) {
       batch.resolve();
       return;
     }
     try {
       const tx = this.#redis().multi();
-      for (const op of batch.ops) op(tx);
+      batch.commands.sendTo(tx);
       const results = await tx.exec();
       if (!results) throw new Error('transaction aborted');
       const failed = results.find(([err]) => err);
@@ -231,44 +230,48 @@ export class RedisStore implements Store {
 
   putExchange(x: StoredExchange): Promise<void> {
     const spec = encodeValue(x.spec);
-    return this.#write((tx) => {
-      tx.sadd(this.#keys.vhosts, x.vhost);
-      tx.hset(this.#keys.exchanges(x.vhost), x.spec.name, spec);
+    return this.#write((b) => {
+      b.add('sadd', this.#keys.vhosts, x.vhost);
+      b.add('hset', this.#keys.exchanges(x.vhost), x.spec.name, spec);
     });
   }
 
   deleteExchange(vhost: string, name: string): Promise<void> {
-    return this.#write((tx) => tx.hdel(this.#keys.exchanges(vhost), name));
+    return this.#write((b) => {
+      b.add('hdel', this.#keys.exchanges(vhost), name);
+    });
   }
 
   putQueue(q: StoredQueue): Promise<void> {
     const spec = encodeValue(q.spec);
-    return this.#write((tx) => {
-      tx.sadd(this.#keys.vhosts, q.vhost);
-      tx.hset(this.#keys.queues(q.vhost), q.spec.name, spec);
+    return this.#write((b) => {
+      b.add('sadd', this.#keys.vhosts, q.vhost);
+      b.add('hset', this.#keys.queues(q.vhost), q.spec.name, spec);
     });
   }
 
   deleteQueue(vhost: string, name: string): Promise<void> {
     const k = this.#keys.queue(vhost, name);
-    return this.#write((tx) => {
-      tx.hdel(this.#keys.queues(vhost), name);
-      tx.del(k.ids, k.msgs, k.deliveries);
+    return this.#write((b) => {
+      b.add('hdel', this.#keys.queues(vhost), name);
+      b.del(k.ids, k.msgs, k.deliveries);
     });
   }
 
-  putBinding(b: StoredBinding): Promise<void> {
-    const value = encodeValue(b);
-    const id = bindingKey(b);
-    return this.#write((tx) => {
-      tx.sadd(this.#keys.vhosts, b.vhost);
-      tx.hset(this.#keys.bindings(b.vhost), id, value);
+  putBinding(x: StoredBinding): Promise<void> {
+    const value = encodeValue(x);
+    const id = bindingKey(x);
+    return this.#write((b) => {
+      b.add('sadd', this.#keys.vhosts, x.vhost);
+      b.add('hset', this.#keys.bindings(x.vhost), id, value);
     });
   }
 
-  deleteBinding(b: StoredBinding): Promise<void> {
-    const id = bindingKey(b);
-    return this.#write((tx) => tx.hdel(this.#keys.bindings(b.vhost), id));
+  deleteBinding(x: StoredBinding): Promise<void> {
+    const id = bindingKey(x);
+    return this.#write((b) => {
+      b.add('hdel', this.#keys.bindings(x.vhost), id);
+    });
   }
 
   nextMessageId(): number {
@@ -278,20 +281,19 @@ export class RedisStore implements Store {
   appendMessage(m: StoredMessage): Promise<void> {
     const k = this.#keys.queue(m.vhost, m.queue);
     const record = encodeRecord(m.message, m.expiresAt, m.priority);
-    return this.#write((tx) => {
-      tx.zadd(k.ids, m.id, m.id);
-      tx.hset(k.msgs, m.id, record);
-      if (m.deliveryCount > 0) tx.hset(k.deliveries, m.id, m.deliveryCount);
+    return this.#write((b) => {
+      b.add('zadd', k.ids, m.id, m.id);
+      b.add('hset', k.msgs, m.id, record);
+      if (m.deliveryCount > 0) b.add('hset', k.deliveries, m.id, m.deliveryCount);
     });
   }
 
   removeMessage(vhost: string, queue: string, id: number): Promise<void> {
     const k = this.#keys.queue(vhost, queue);
-    return this.#write((tx) => {
-      const field = String(id);
-      tx.zrem(k.ids, field);
-      tx.hdel(k.msgs, field);
-      tx.hdel(k.deliveries, field);
+    return this.#write((b) => {
+      b.add('zrem', k.ids, id);
+      b.add('hdel', k.msgs, id);
+      b.add('hdel', k.deliveries, id);
     });
   }
 
@@ -299,7 +301,9 @@ export class RedisStore implements Store {
     // Unconditional: a count left for an id already removed is never read (reads go by the id
     // set, ids are never reused) and goes with the queue; a check would need a script.
     const k = this.#keys.queue(vhost, queue);
-    return this.#write((tx) => tx.hset(k.deliveries, id, deliveryCount));
+    return this.#write((b) => {
+      b.add('hset', k.deliveries, id, deliveryCount);
+    });
   }
 
   async readMessages(vhost: string, queue: string): Promise<readonly StoredMessage[]> {
@@ -328,11 +332,15 @@ export class RedisStore implements Store {
 
   putRetained(r: RetainedMessage): Promise<void> {
     const record = encodeRecord(r.message);
-    return this.#write((tx) => tx.hset(this.#keys.retained(r.vhost), r.topic, record));
+    return this.#write((b) => {
+      b.add('hset', this.#keys.retained(r.vhost), r.topic, record);
+    });
   }
 
   deleteRetained(vhost: string, topic: string): Promise<void> {
-    return this.#write((tx) => tx.hdel(this.#keys.retained(vhost), topic));
+    return this.#write((b) => {
+      b.add('hdel', this.#keys.retained(vhost), topic);
+    });
   }
 
   async listRetained(vhost: string): Promise<readonly RetainedMessage[]> {

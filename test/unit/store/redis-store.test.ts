@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfigSchema } from '../../../src/config/schema.js';
 import { createGateway, type Gateway } from '../../../src/gateway.js';
-import type { Delivery, Message, StoredMessage } from '../../../src/spi.js';
+import type { Delivery, Message, Store, StoredMessage } from '../../../src/spi.js';
+import { MemoryStore } from '../../../src/store/memory-store.js';
 import { RedisStore, type RedisStoreOptions } from '../../../src/store/redis-store.js';
 import { storeContract } from '../../contract/store.contract.js';
 import { startRedis, type RedisServer } from '../../helpers/redis-server.js';
@@ -101,6 +102,50 @@ describe('redis store', () => {
     await a.appendMessage(m);
     const back = await b.readMessages('/', 'q');
     expect(back.map((x) => [x.id, x.message.body.toString()])).toEqual([[m.id, 'from a']]);
+  });
+
+  it('one batch of mixed writes ends as the same writes on the memory store (merged commands keep their outcome)', async () => {
+    prefix = newPrefix();
+    const s = await opened(redisStore());
+    const mem = new MemoryStore();
+    // A fixed-seed generator (mulberry32): the same sequence on every run.
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const live: { queue: string; id: number }[] = [];
+    const writes: Promise<void>[] = [];
+    const kinds = new Map<string, number>();
+    const both = (kind: string, f: (st: Store) => Promise<void>): void => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      writes.push(f(s), f(mem));
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const queue = `q${rand(3)}`;
+      const pick = live[rand(Math.max(live.length, 1))];
+      const op = rand(50);
+      if (op < 25 || !pick) {
+        const m = { ...stored(s, `m${i}`), queue };
+        live.push({ queue, id: m.id });
+        both('append', (st) => st.appendMessage(m));
+      } else if (op < 35) both('remove', (st) => st.removeMessage('/', pick.queue, pick.id));
+      else if (op < 49) both('delivered', (st) => st.markDelivered('/', pick.queue, pick.id, i));
+      else both('deleteQueue', (st) => st.deleteQueue('/', queue));
+    }
+    // Every kind of write is in the mix, deletes of whole queues included.
+    expect(Math.min(...kinds.values())).toBeGreaterThan(10);
+    expect(kinds.size).toBe(4);
+    await Promise.all(writes);
+    for (const queue of ['q0', 'q1', 'q2']) {
+      const view = (ms: readonly StoredMessage[]): unknown[] =>
+        ms.map((m) => [m.id, m.deliveryCount, m.message.body.toString()]);
+      expect(view(await s.readMessages('/', queue))).toEqual(
+        view(await mem.readMessages('/', queue)),
+      );
+    }
   });
 
   it('escapes names so a queue named with ":" never reads another queue\'s keys', async () => {
