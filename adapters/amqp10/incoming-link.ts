@@ -121,8 +121,10 @@ export class IncomingLink {
 
   #settle(delivery: RheaDelivery, outcome: (d: RheaDelivery) => void): void {
     this.#inFlight--;
-    // Pre-settled transfers (at most once) get no disposition (AMQP 1.0 2.6.12).
-    if (!delivery.remote_settled && !this.#receiver.is_closed()) outcome(delivery);
+    // Pre-settled transfers (at most once) get no disposition (AMQP 1.0 2.6.12), but rhea must
+    // still see them settled here to free their slot in the session window.
+    if (delivery.remote_settled) delivery.update(true);
+    else if (!this.#receiver.is_closed()) outcome(delivery);
     this.#replenish();
   }
 

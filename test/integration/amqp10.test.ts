@@ -168,19 +168,20 @@ describe('AMQP 1.0 incoming outcomes (anchors 2.11)', () => {
     expect(vhost.queueInfo(q)?.messageCount).toBe(100);
   });
 
-  it('pre-settled sends (snd-settle-mode settled) are taken without dispositions', async () => {
+  it('pre-settled sends (snd-settle-mode settled) are taken without dispositions, beyond the session window', async () => {
     const q = queue();
     const c = await client();
     const sender = await c.openSender({ target: `/queues/${q}`, snd_settle_mode: 1 });
-    for (let i = 0; i < 5; i++) sender.send({ body: `p${i}` });
+    const n = SESSION_WINDOW * 4;
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < n && sender.sendable()) sender.send({ body: `p${sent++}` });
+    };
+    sender.on('sendable', pump);
+    pump();
     const receiver = await c.openReceiver(`/queues/${q}`);
-    expect((await collect(receiver, 5)).map((m) => String(m.message?.body))).toEqual([
-      'p0',
-      'p1',
-      'p2',
-      'p3',
-      'p4',
-    ]);
+    const got = await collect(receiver, n);
+    expect(got.map((m) => String(m.message?.body))).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
   });
 });
 
