@@ -5,11 +5,12 @@
  *   b: 1 publisher (STOMP over TCP) -> 1,000 WebSocket subscribers on one /topic
  *   c: 1 publisher -> 10 STOMP-over-TCP subscribers on one /topic (DESIGN.md table row)
  *   d: 1 MQTT QoS 0 publisher -> 1 STOMP-over-WebSocket subscriber (DESIGN.md table row)
- * Prints delivered msgs/s, latency percentiles, broker CPU per delivered message and RSS.
- * The publisher sends as fast as its socket takes frames (open loop), so the latency columns
- * show queueing under overload, not idle latency. BENCH_STOMP_MESSAGES scales the message
- * counts, BENCH_STOMP_IDLE the idle connections; BENCH_STOMP_SCENARIOS=bc picks fan-outs.
- */
+ *   e: latency at a fixed 2,000 msg/s, 1 WebSocket subscriber
+ * Prints delivered msgs/s, latency percentiles, broker CPU per delivered message and RSS. In
+ * b-d the publisher sends as fast as its socket takes frames (open loop), so their latency
+ * columns show queueing under overload; e shows latency below saturation (its CPU column
+ * includes the idle process). BENCH_STOMP_MESSAGES scales the message counts,
+ * BENCH_STOMP_IDLE the idle connections, BENCH_STOMP_SCENARIOS=bc picks fan-outs. */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
@@ -28,6 +29,8 @@ interface FanoutSpec {
   readonly publisher: 'stomp' | 'mqtt';
   readonly subscribers: number;
   readonly messages: number;
+  /** Messages per second; 0 = as fast as the socket takes them (open loop). */
+  readonly rate: number;
 }
 
 const SCALE = Number(process.env['BENCH_STOMP_MESSAGES'] ?? 1);
@@ -38,6 +41,7 @@ const FANOUTS: readonly FanoutSpec[] = [
     publisher: 'stomp',
     subscribers: 1000,
     messages: 500 * SCALE,
+    rate: 0,
   },
   {
     name: 'c: 1 pub -> 10 tcp subs, /topic',
@@ -45,6 +49,7 @@ const FANOUTS: readonly FanoutSpec[] = [
     publisher: 'stomp',
     subscribers: 10,
     messages: 30_000 * SCALE,
+    rate: 0,
   },
   {
     name: 'd: 1 mqtt qos0 pub -> 1 ws sub, /topic',
@@ -52,6 +57,15 @@ const FANOUTS: readonly FanoutSpec[] = [
     publisher: 'mqtt',
     subscribers: 1,
     messages: 200_000 * SCALE,
+    rate: 0,
+  },
+  {
+    name: 'e: latency at 2,000 msg/s, 1 ws sub',
+    transport: 'ws',
+    publisher: 'stomp',
+    subscribers: 1,
+    messages: 10_000 * SCALE,
+    rate: 2000,
   },
 ];
 const IDLE = Number(process.env['BENCH_STOMP_IDLE'] ?? 1000);
@@ -207,7 +221,12 @@ async function publisher(port: number, spec: FanoutSpec): Promise<void> {
   await once(socket, 'connect');
   socket.write(CONNECT);
   await once(socket, 'data');
+  const start = now();
   for (let i = 0; i < spec.messages; i++) {
+    if (spec.rate) {
+      const wait = start + (i * 1000) / spec.rate - now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const frame = Buffer.concat([
       Buffer.from(`SEND\ndestination:${TOPIC}\ncontent-length:${BODY_SIZE}\n\n`),
       stampedBody(),
