@@ -10,7 +10,8 @@
  * b-d the publisher sends as fast as its socket takes frames (open loop), so their latency
  * columns show queueing under overload; e shows latency below saturation (its CPU column
  * includes the idle process). BENCH_STOMP_MESSAGES scales the message counts,
- * BENCH_STOMP_IDLE the idle connections, BENCH_STOMP_SCENARIOS=bc picks fan-outs. */
+ * BENCH_STOMP_IDLE the idle connections, BENCH_STOMP_SCENARIOS=bc picks fan-outs.
+ */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
