@@ -71,6 +71,8 @@ export class CoreMq {
   #pendingCount = 0;
   #counter = 0;
   #closed = false;
+  /** QoS 1/2 filters of stored sessions (see session-store.ts). */
+  #storedFilters = 0;
 
   constructor(opts: CoreMqOptions) {
     this.#opts = opts;
@@ -198,11 +200,15 @@ export class CoreMq {
 
   /** Keeps a stored session's filter bound while its client is offline. */
   holdFilter(filter: string): void {
-    if (isNodeFilter(filter)) this.#ref(filter);
+    if (!isNodeFilter(filter)) return;
+    this.#storedFilters++;
+    this.#ref(filter);
   }
 
   releaseFilter(filter: string): void {
-    if (isNodeFilter(filter)) this.#unref(filter);
+    if (!isNodeFilter(filter)) return;
+    this.#storedFilters--;
+    this.#unref(filter);
   }
 
   #ref(filter: string): void {
@@ -244,7 +250,8 @@ export class CoreMq {
       return;
     }
     const packet = packetOf(topic, message.body, `${this.#opts.brokerId}:core`, ++this.#counter);
-    this.#inOrder(packet, qos, qos > 0);
+    // With no stored session holding a QoS 1/2 filter there is nothing to queue offline.
+    this.#inOrder(packet, qos, qos > 0 && this.#storedFilters > 0);
   }
 
   /** Dispatches now, or after the offline enqueue of earlier messages when one is running. */
