@@ -55,6 +55,8 @@ export class StompConnection implements SubscriptionOwner {
   private readonly parser: FrameParser;
   private readonly heartbeats = new Heartbeats();
   private readonly onClosed: () => void;
+  /** Web STOMP `useHttpAuth`: the upgrade's Basic credentials, used instead of CONNECT's. */
+  private readonly httpCredentials: Credentials | undefined;
   private readonly pendingCommits = new Set<Promise<void>>();
   private readonly inbox: StompFrame[] = [];
   private state: State = 'awaiting-connect';
@@ -71,9 +73,11 @@ export class StompConnection implements SubscriptionOwner {
     stream: Duplex,
     info: ConnectionInfo,
     ctx: AdapterContext<StompOptions>,
+    httpCredentials: Credentials | undefined,
     onClosed: () => void,
   ) {
     this.stream = stream;
+    this.httpCredentials = httpCredentials;
     this.info = info;
     this.ctx = ctx;
     this.options = ctx.config;
@@ -298,6 +302,7 @@ export class StompConnection implements SubscriptionOwner {
   /** CONNECT `login`/`passcode`, or the default user when there is no `login` (RabbitMQ
    * `stomp.default_user`); without `allowAnonymous` the authenticator refuses the empty login. */
   private credentials(frame: StompFrame): Credentials {
+    if (this.httpCredentials) return this.httpCredentials;
     const login = frame.headers.get('login');
     if (login === undefined && this.options.allowAnonymous) {
       return { username: this.options.defaultUser, password: this.options.defaultPassword };

@@ -7,12 +7,14 @@ import {
   type AdapterContext,
   type ConnectionInfo,
   type ConnectionSummary,
+  type Credentials,
   type Listener,
   type ListenAddress,
 } from '../../src/spi.js';
 import { StompConnection } from './connection.js';
 import type { StompOptions } from './options.js';
 import { webSocketDuplex } from './ws-duplex.js';
+import { basicCredentials } from './http-auth.js';
 
 /** Web STOMP subprotocols, preferred first (RabbitMQ Web STOMP). */
 const WS_PROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -23,12 +25,14 @@ export function createStompAdapter(): Adapter<StompOptions> {
   const listeners: Listener[] = [];
   const open = new Set<StompConnection>();
 
-  function handle(stream: Duplex, info: ConnectionInfo): void {
+  function handle(stream: Duplex, info: ConnectionInfo, httpCredentials?: Credentials): void {
     if (!context) {
       stream.destroy();
       return;
     }
-    const conn = new StompConnection(stream, info, context, () => open.delete(conn));
+    const conn = new StompConnection(stream, info, context, httpCredentials, () =>
+      open.delete(conn),
+    );
     open.add(conn);
   }
 
@@ -63,7 +67,8 @@ export function createStompAdapter(): Adapter<StompOptions> {
           },
           (socket, req) => {
             const info = connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'ws', req.socket);
-            handle(webSocketDuplex(socket, ws.frameType), info);
+            const credentials = ws.useHttpAuth ? basicCredentials(req) : undefined;
+            handle(webSocketDuplex(socket, ws.frameType), info, credentials);
           },
         );
         listeners.push(listener);
@@ -78,7 +83,9 @@ export function createStompAdapter(): Adapter<StompOptions> {
       ctx.log.info({ addresses }, 'stomp listening');
       return addresses;
     },
-    handle,
+    handle(stream, info) {
+      handle(stream, info);
+    },
     async stop({ graceful }) {
       // Tell clients before the listeners destroy their sockets.
       if (graceful) await Promise.all([...open].map((c) => c.shutdown()));

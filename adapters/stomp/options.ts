@@ -26,6 +26,9 @@ export const stompOptionsSchema = z.object({
       /** WebSocket message type for outgoing frames: `auto` sends text when the frame is valid
        * UTF-8 and binary otherwise (RabbitMQ's `web_stomp.ws_frame` is `text` or `binary`). */
       frameType: z.enum(['auto', 'text', 'binary']).default('auto'),
+      /** Log in with the upgrade request's `Authorization: Basic` credentials when present,
+       * instead of CONNECT's `login`/`passcode` (RabbitMQ `web_stomp.use_http_auth`). */
+      useHttpAuth: z.boolean().default(false),
     })
     .prefault({}),
   /** A CONNECT without `login` logs in as `defaultUser` (RabbitMQ `stomp.default_user` /

@@ -27,8 +27,9 @@ const sockets: WebSocket[] = [];
 beforeAll(async () => {
   gw = await startStompGateway({
     tcp: { enabled: false },
-    ws: { host: '127.0.0.1', port: 0, allowOrigins: [ORIGIN] },
-    heartbeat: { sendMinMs: 50, receiveMinMs: 50 },
+    ws: { host: '127.0.0.1', port: 0, allowOrigins: [ORIGIN], useHttpAuth: true },
+    // A wide grace: the machine is shared and timers can run late.
+    heartbeat: { sendMinMs: 50, receiveMinMs: 50, grace: 4 },
   });
   url = `ws://127.0.0.1:${gw.port('stomp', 'ws')}/ws`;
   transport = { kind: 'ws', url, origin: ORIGIN };
@@ -58,8 +59,9 @@ interface RawMessage {
 async function rawWs(
   protocols: string[] = ['v12.stomp'],
   origin = ORIGIN,
+  headers: Record<string, string> = {},
 ): Promise<{ ws: WebSocket; next: () => Promise<RawMessage> }> {
-  const ws = new WebSocket(url, protocols, { origin });
+  const ws = new WebSocket(url, protocols, { origin, headers });
   sockets.push(ws);
   const queue: RawMessage[] = [];
   let waiter: ((m: RawMessage) => void) | undefined;
@@ -182,6 +184,18 @@ describe('Web STOMP transport', () => {
     await closed;
     const c = await client();
     expect(c.connected).toBe(true);
+  });
+
+  it('logs in with the upgrade Authorization: Basic header when useHttpAuth is on', async () => {
+    const basic = (userPass: string) => ({
+      authorization: `Basic ${Buffer.from(userPass).toString('base64')}`,
+    });
+    const good = await rawWs(['v12.stomp'], ORIGIN, basic('guest:guest'));
+    good.ws.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:wrong\n\n\0');
+    expect((await good.next()).data.toString()).toMatch(/^CONNECTED\n/);
+    const bad = await rawWs(['v12.stomp'], ORIGIN, basic('guest:wrong'));
+    bad.ws.send(CONNECT);
+    expect((await bad.next()).data.toString()).toMatch(/^ERROR\nmessage:Access refused\n/);
   });
 
   it('refuses an upgrade from an Origin outside the allow-list', async () => {
