@@ -20,6 +20,7 @@ import {
   startMatrixGateway,
   subscribe,
   writtenAs,
+  consumeQueue,
   type Got,
   type Proto,
   type Subscriber,
@@ -1011,4 +1012,57 @@ describe('user id of another user', () => {
     const { outcome } = await c.send(sender, { user_id: binary('mallory'), body: 'x' });
     expect(outcome).toBe('rejected');
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// priority, end to end: a priority queue orders messages of every publisher
+
+describe('priority orders a priority queue', () => {
+  const clients = new Clients();
+  afterAll(async () => {
+    await clients.closeAll();
+  });
+
+  it.each(['amqp091', 'amqp10', 'stomp-tcp', 'stomp-ws'] as const)(
+    'whoever published, for the %s consumer',
+    async (proto) => {
+      const ch = await (await clients.amqp091(gw)).createConfirmChannel();
+      const queue = `prio.${proto}`;
+      await ch.assertQueue(queue, { durable: true, arguments: { 'x-max-priority': 10 } });
+      await ch.bindQueue(queue, 'amq.topic', `${queue}.#`);
+      // Nobody consumes yet: all five wait in the queue, then leave by priority.
+      const st = await clients.stomp(gw, 'stomp-tcp');
+      const receipt = receiptId();
+      const sent = receiptOf(st, receipt);
+      st.publish({
+        destination: `/topic/${queue}.stomp`,
+        body: 'stomp priority 1',
+        headers: hdr({ priority: '1', receipt }),
+      });
+      await sent;
+      ch.publish('amq.topic', `${queue}.amqp091`, Buffer.from('amqp091 priority 9'), {
+        priority: 9,
+      });
+      await ch.waitForConfirms();
+      const sender = await (
+        await clients.amqp10(gw)
+      ).openSender(`/exchanges/amq.topic/${queue}.amqp10`);
+      await sendAll(sender, [Buffer.from('amqp10 priority 5')], { priority: 5 });
+      const m = await clients.mqtt(gw);
+      // MQTT levels: `prio/<proto>/mqtt` is the key `prio.<proto>.mqtt`.
+      await m.publishAsync(`prio/${proto}/mqtt`, 'mqtt, no priority', { qos: 1 });
+      await sendAll(sender, [Buffer.from('amqp10 priority 3')], { priority: 3 });
+
+      const c = await consumeQueue(clients, gw, proto, queue, { prefetch: 1 });
+      const got = await c.got.until(5, 'all five');
+      expect(got.map((g) => g.body.toString())).toEqual([
+        'amqp091 priority 9',
+        'amqp10 priority 5',
+        'amqp10 priority 3',
+        'stomp priority 1',
+        'mqtt, no priority',
+      ]);
+      await c.stop();
+    },
+  );
 });
