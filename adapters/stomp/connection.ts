@@ -299,8 +299,9 @@ export class StompConnection implements SubscriptionOwner {
       });
   }
 
-  /** CONNECT `login`/`passcode`, or the default user when there is no `login` (RabbitMQ
-   * `stomp.default_user`); without `allowAnonymous` the authenticator refuses the empty login. */
+  /** The upgrade's Basic credentials (Web STOMP `useHttpAuth`), else CONNECT `login`/`passcode`,
+   * else the default user (RabbitMQ `stomp.default_user`); without `allowAnonymous` the
+   * authenticator refuses the empty login. */
   private credentials(frame: StompFrame): Credentials {
     if (this.httpCredentials) return this.httpCredentials;
     const login = frame.headers.get('login');
