@@ -95,16 +95,22 @@ describe('MQTT publish/subscribe through the core', () => {
     expect(inbox.messages).toHaveLength(3);
   });
 
-  it('keeps per-subscription order across QoS 0 and 1 publishes from one client', async () => {
-    const sub = await client();
-    const inbox = new Inbox(sub);
-    await sub.subscribeAsync('order/t', { qos: 1 });
-    const pub = await client();
-    const sent = Array.from({ length: 50 }, (_, i) => String(i));
-    await Promise.all(sent.map((p) => pub.publishAsync('order/t', p, { qos: 1 })));
-    const got = await inbox.count(50);
-    expect(got.map((m) => m.payload)).toEqual(sent);
-  });
+  it.each([
+    ['a clean session', true],
+    ['a stored session (offline queueing on the path)', false],
+  ])(
+    "delivers one client's QoS 1 publishes in order to %s [MQTT-4.6.0-5]",
+    async (_label, clean) => {
+      const sub = await client({ clientId: `order-${String(clean)}`, clean });
+      const inbox = new Inbox(sub);
+      await sub.subscribeAsync(`order/${String(clean)}`, { qos: 1 });
+      const pub = await client();
+      const sent = Array.from({ length: 50 }, (_, i) => String(i));
+      await Promise.all(sent.map((p) => pub.publishAsync(`order/${String(clean)}`, p, { qos: 1 })));
+      const got = await inbox.count(50);
+      expect(got.map((m) => m.payload)).toEqual(sent);
+    },
+  );
 
   it('does not match $-topics with a leading wildcard [MQTT-4.7.2-1]', async () => {
     const sub = await client();
