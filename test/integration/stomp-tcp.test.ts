@@ -24,7 +24,8 @@ beforeAll(async () => {
       maxSubscriptions: 2,
       maxTransactionActions: 3,
       heartbeat: { sendMinMs: 50, receiveMinMs: 100, grace: 2 },
-      connectTimeoutMs: 1000,
+      // Logins (scrypt) can take a second when the whole suite runs on 2 cores.
+      connectTimeoutMs: 2500,
     },
     {},
     { vhosts: ['/', 'other'] },
