@@ -1066,3 +1066,61 @@ describe('priority orders a priority queue', () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// expiration, end to end: the TTL each protocol sets is the one the queue enforces
+
+describe('expiration expires the message in a queue', () => {
+  const clients = new Clients();
+  afterAll(async () => {
+    await clients.closeAll();
+  });
+
+  it.each(['amqp091', 'amqp10', 'stomp-tcp', 'stomp-ws'] as const)(
+    'published by %s: dead-lettered as expired',
+    async (proto) => {
+      const ch = await (await clients.amqp091(gw)).createConfirmChannel();
+      const queue = `ttl.${proto}`;
+      // No consumer: the message waits until its TTL, then goes to the DLX (an event to wait
+      // for, no sleep).
+      await ch.assertQueue(queue, {
+        durable: true,
+        arguments: {
+          'x-dead-letter-exchange': 'amq.topic',
+          'x-dead-letter-routing-key': `expired.${proto}`,
+        },
+      });
+      await ch.bindQueue(queue, 'amq.topic', `ttl.${proto}.in`);
+      const dead = await subscribe(clients, gw, 'amqp091', plainTopic(`expired.${proto}`));
+      const body = Buffer.from(`expires ${proto}`);
+      const key = `ttl.${proto}.in`;
+      if (proto === 'amqp091') {
+        ch.publish('amq.topic', key, body, { expiration: '20' });
+        await ch.waitForConfirms();
+      } else if (proto === 'amqp10') {
+        const sender = await (await clients.amqp10(gw)).openSender(`/exchanges/amq.topic/${key}`);
+        await sendAll(sender, [body], { ttl: 20 });
+      } else {
+        const st = await clients.stomp(gw, proto);
+        const receipt = receiptId();
+        const sent = receiptOf(st, receipt);
+        st.publish({
+          destination: `/topic/${key}`,
+          binaryBody: new Uint8Array(body),
+          headers: hdr({ expiration: '20', receipt }),
+        });
+        await sent;
+      }
+      const [g] = await dead.got.until(1, 'the expired message');
+      if (g?.proto !== 'amqp091') throw new Error('expected an AMQP 0-9-1 delivery');
+      expect(g.body.equals(body)).toBe(true);
+      const deaths = g.msg.properties.headers?.['x-death'] as
+        readonly { reason?: unknown; queue?: unknown }[] | undefined;
+      expect(deaths?.[0]).toMatchObject({ reason: 'expired', queue });
+    },
+  );
+});
+
+function plainTopic(amqp: string): Topic {
+  return { amqp, mqtt: amqp.replaceAll('.', '/') };
+}
