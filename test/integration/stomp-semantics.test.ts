@@ -336,6 +336,24 @@ describe('STOMP 1.2 SUBSCRIBE ack modes, ACK and NACK', () => {
     expect((await s.q.next()).body).toBe('n2');
   });
 
+  it('NACK requeue:false dead-letters through the queue headers x-dead-letter-exchange / -routing-key', async () => {
+    const c = await client();
+    const dead = await subscribe(c, '/queue/dead-letters');
+    const work = await subscribe(c, '/queue/dlx-work', {
+      ack: 'client-individual',
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'dead-letters',
+    });
+    // /amq/queue/ does not redeclare: a /queue/ SEND without the same x- headers would be an
+    // inequivalent redeclare (precondition_failed), as in RabbitMQ.
+    await publishConfirmed(c, '/amq/queue/dlx-work', 'poison');
+    (await work.q.next()).nack(hdr({ requeue: 'false' }));
+    const m = await dead.q.next();
+    expect(m.body).toBe('poison');
+    // Dead-lettering republishes with the x-dead-letter-routing-key (RabbitMQ).
+    expect(m.headers.destination).toBe('/queue/dead-letters');
+  });
+
   it('prefetch-count limits unacknowledged messages', async () => {
     const p = await client();
     for (const b of ['p1', 'p2', 'p3']) await publishConfirmed(p, '/queue/prefetch', b);
