@@ -3,7 +3,7 @@
  * adapter relies on. Kept in one place so an aedes upgrade has one file to check.
  * - `subscriptions`: the client's granted filters and QoS, keyed by filter; the listener
  *   function identifies a subscription in the `mq` calls.
- * - `_nextId`, `errored`, `waitForDrain`: what aedes's write path uses; we write deliveries
+ * - `_nextId`, `errored`, `connackSent`, `waitForDrain`: what aedes's write path uses; we write deliveries
  *   ourselves because aedes's `deliverQoS` downgrades to the QoS of a subscription equal to the
  *   topic even when a wildcard one granted more, and its QoS 0 path encodes per client.
  * - `deliverQoS`: aedes's path for retained messages on SUBSCRIBE, wrapped to cap their QoS at
@@ -37,6 +37,7 @@ export interface ClientInternals extends Client {
     Record<string, { readonly qos: number; readonly func: unknown } | undefined>
   >;
   readonly errored: boolean;
+  readonly connackSent: boolean;
   deliverQoS: (packet: DeliverablePacket, cb: () => void) => void;
   _nextId: number;
   waitForDrain(cb: (err?: Error | null) => void): void;

@@ -103,6 +103,13 @@ export class Dispatcher {
       return;
     }
     const send = (): void => {
+      // [MQTT-3.2.0-1] nothing goes out before CONNACK; a restored session (the only kind
+      // subscribed that early) has the message in its stored queue, which aedes sends next.
+      if (!client.connackSent) {
+        this.#window.acked(client);
+        done();
+        return;
+      }
       const messageId = nextPacketId(client);
       let pending = this.#unacked.get(client);
       if (!pending) this.#unacked.set(client, (pending = new Map<number, () => void>()));
@@ -115,7 +122,7 @@ export class Dispatcher {
   /** QoS 0 bytes are the same for every client: encoded once per message. Dropped for a
    * client with more than `qos0BufferLimit` unsent. */
   #deliverQos0(client: ClientInternals, packet: Omit<DeliverablePacket, 'qos'>): void {
-    if (!client.connected && !client.connecting) return;
+    if (!client.connackSent || client.closed) return;
     if (client.conn.writableLength > this.#opts.qos0BufferLimit) return;
     if (this.#encodedFor !== packet) {
       this.#encodedFor = packet;
