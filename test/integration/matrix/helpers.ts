@@ -13,7 +13,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { connectMqtt } from '../helpers/mqtt-clients.js';
 import { connectStomp, hdr, waitFor } from '../helpers/stomp-clients.js';
-import { connectClient, dataBody, type TestClient } from '../helpers/amqp10-client.js';
+import { connectClient, dataBody, next, type TestClient } from '../helpers/amqp10-client.js';
 
 export type Proto = 'mqtt' | 'amqp091' | 'amqp10' | 'stomp-tcp' | 'stomp-ws';
 
@@ -291,7 +291,9 @@ export async function subscribe(
         proto,
         got,
         stop: async () => {
+          const closed = next(receiver, 'receiver_close');
           receiver.close();
+          await closed;
         },
       };
     }
@@ -420,7 +422,9 @@ export async function consumeQueue(
         proto,
         got,
         stop: async () => {
+          const closed = next(receiver, 'receiver_close');
           receiver.close();
+          await closed;
         },
       };
     }
