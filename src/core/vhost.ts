@@ -102,6 +102,9 @@ export class Vhost implements VhostApi, QueueHooks {
       if (!this.#exchanges.has(spec.name)) this.#createExchange(spec);
     for (const { spec } of mine(topology.queues)) this.declareQueue(spec);
     for (const b of mine(topology.bindings)) {
+      // A binding whose end is gone (written by an older version) must not stop the start.
+      const dest = b.destinationKind === 'queue' ? this.#queues : this.#exchanges;
+      if (!dest.has(b.destination) || !this.#exchanges.has(b.source)) continue;
       if (b.destinationKind === 'queue')
         this.bindQueue(b.destination, b.source, b.routingKey, b.arguments);
       else this.bindExchange(b.destination, b.source, b.routingKey, b.arguments);
@@ -211,10 +214,11 @@ export class Vhost implements VhostApi, QueueHooks {
   }
 
   #removeExchange(x: Exchange): void {
+    // Bindings first, while the exchange still counts as a durable end: their store rows go too.
+    for (const b of [...x.bindings.values()]) this.#removeBinding(b, false);
+    this.#dropBindingsTo({ kind: 'exchange', name: x.name });
     this.#exchanges.delete(x.name);
     this.persistence?.exchangeDeleted(x);
-    for (const b of [...x.bindings.values()]) this.#removeBinding(b);
-    this.#dropBindingsTo({ kind: 'exchange', name: x.name });
   }
 
   // ------------------------------------------------------------------ queues
@@ -309,8 +313,9 @@ export class Vhost implements VhostApi, QueueHooks {
   }
 
   #removeQueue(q: Queue, reason: string): number {
-    this.#queues.delete(q.name);
+    // Bindings first, while the queue still counts as a durable end: their store rows go too.
     this.#dropBindingsTo({ kind: 'queue', name: q.name });
+    this.#queues.delete(q.name);
     this.persistence?.queueDeleted(q);
     return q.markDeleted(reason);
   }
@@ -403,13 +408,14 @@ export class Vhost implements VhostApi, QueueHooks {
     if (b) this.#removeBinding(b); // unbinding a missing binding is a no-op (RabbitMQ)
   }
 
-  #removeBinding(b: Binding): void {
+  /** `autoDelete: false` when the source exchange itself is being removed. */
+  #removeBinding(b: Binding, autoDelete = true): void {
     const x = this.#exchanges.get(b.source);
     if (x?.bindings.delete(b.id)) {
       x.matcher.remove(b);
       this.persistence?.bindingRemoved(b, this.#durableEnds(b));
       // An auto-delete exchange goes with its last binding.
-      if (x.autoDelete && x.bindings.size === 0) this.#removeExchange(x);
+      if (autoDelete && x.autoDelete && x.bindings.size === 0) this.#removeExchange(x);
     }
     const key = destKey(b.destination);
     const set = this.#byDestination.get(key);

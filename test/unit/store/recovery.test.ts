@@ -144,3 +144,30 @@ describe('restart recovery (sqlite)', () => {
     await expect(g.start()).rejects.toThrow(new RegExp(`cannot open the data file .*${DB_FILE}`));
   });
 });
+
+describe('store rows follow the topology (sqlite)', () => {
+  it('deleting a durable queue or exchange deletes its stored bindings, so the next start recovers cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-recover-'));
+    dirs.push(dir);
+    const g1 = await start(dir);
+    const v = g1.broker.vhost('/');
+    v.declareExchange({ name: 'dx', type: 'topic', durable: true });
+    v.declareExchange({ name: 'dx2', type: 'fanout', durable: true });
+    v.declareQueue({ name: 'gone', durable: true });
+    v.declareQueue({ name: 'kept', durable: true });
+    v.bindQueue('gone', 'amq.topic', 'a.#');
+    v.bindQueue('kept', 'dx', 'k');
+    v.bindExchange('dx2', 'dx', 'x');
+    v.deleteQueue('gone');
+    v.deleteExchange('dx2');
+    await stop(g1);
+    const t = await (async () => {
+      const g = await start(dir);
+      return { g, bindings: g.broker.vhost('/').listBindings() };
+    })();
+    expect(t.bindings.map((b) => `${b.source}->${b.destination.name}:${b.routingKey}`)).toEqual([
+      'dx->kept:k',
+    ]);
+    expect((await t.g.store.loadTopology()).bindings).toHaveLength(1);
+  });
+});
