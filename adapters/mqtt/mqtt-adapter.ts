@@ -200,8 +200,9 @@ export class MqttAdapter implements Adapter<MqttOptions> {
   async #listen(cfg: MqttOptions): Promise<ListenAddress[]> {
     const addresses: ListenAddress[] = [];
     const nextId = (): string => this.#ctx?.nextConnectionId('mqtt') ?? randomUUID();
+    const gate = this.#ctx?.connectionGate;
     if (cfg.tcp.enabled) {
-      const l = await listenTcp({ host: cfg.tcp.host, port: cfg.tcp.port }, (socket) => {
+      const l = await listenTcp({ host: cfg.tcp.host, port: cfg.tcp.port, gate }, (socket) => {
         this.handle(socket, connectionInfo(nextId(), 'mqtt', 'tcp', socket));
       });
       this.#listeners.push(l);
@@ -215,6 +216,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
           path: cfg.ws.path,
           protocols: WS_PROTOCOLS,
           maxPayload: cfg.maxPacketSize + WS_FRAME_OVERHEAD,
+          gate,
         },
         (ws, req) => {
           const stream = createWebSocketStream(ws);

@@ -43,9 +43,12 @@ export function createStompAdapter(): Adapter<StompOptions> {
       const { tcp, ws } = ctx.config;
       const addresses: ListenAddress[] = [];
       if (tcp.enabled) {
-        const listener = await listenTcp({ host: tcp.host, port: tcp.port }, (socket) => {
-          handle(socket, connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'tcp', socket));
-        });
+        const listener = await listenTcp(
+          { host: tcp.host, port: tcp.port, gate: ctx.connectionGate },
+          (socket) => {
+            handle(socket, connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'tcp', socket));
+          },
+        );
         listeners.push(listener);
         addresses.push({
           protocol: 'stomp',
@@ -60,6 +63,7 @@ export function createStompAdapter(): Adapter<StompOptions> {
             host: ws.host,
             port: ws.port,
             path: ws.path,
+            gate: ctx.connectionGate,
             protocols: WS_PROTOCOLS,
             allowOrigins: ws.allowOrigins,
             // One message may carry several frames; one frame is still limited by the parser.

@@ -48,8 +48,26 @@ export async function listenWs(
     path: opts.path,
     maxPayload: opts.maxPayload,
     perMessageDeflate: false,
-    verifyClient: (info: { origin: string }) =>
-      !opts.allowOrigins?.length || opts.allowOrigins.includes(info.origin),
+    // Refuse before the upgrade: 403 for a foreign Origin, 400 when the client offers only
+    // subprotocols we do not speak (ws would otherwise upgrade without a protocol header).
+    verifyClient: (
+      info: { origin: string; req: IncomingMessage },
+      done: (ok: boolean, code?: number, message?: string) => void,
+    ) => {
+      if (opts.allowOrigins?.length && !opts.allowOrigins.includes(info.origin)) {
+        done(false, 403, 'Origin not allowed');
+        return;
+      }
+      const offered = info.req.headers['sec-websocket-protocol'];
+      if (
+        offered !== undefined &&
+        !offered.split(',').some((p) => opts.protocols.includes(p.trim()))
+      ) {
+        done(false, 400, 'Unsupported WebSocket subprotocol');
+        return;
+      }
+      done(true);
+    },
     handleProtocols: (offered: Set<string>) => {
       for (const p of opts.protocols) if (offered.has(p)) return p;
       return false;

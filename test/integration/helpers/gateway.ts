@@ -26,10 +26,20 @@ function deepMerge(base: Tree, over: Tree): Tree {
 
 const loopback = { host: '127.0.0.1', port: 0 };
 
-/** Every listener on loopback port 0 (so test files run in parallel), the memory store and
- * silent logs; values in `config` win over these. */
+/** guest/guest with scrypt cost 2^10 instead of 2^14: logins stay cheap when a test opens
+ * hundreds of connections on 2 shared cores. */
+const CHEAP_GUEST = {
+  username: 'guest',
+  passwordHash: 'scrypt$1024$dGVzdC1zYWx0LWd1ZXN0MQ==$iH2eruBdIr4dxN/X3yybP5s8EsR8uNx8pqXhb09Y+sU=',
+  vhosts: ['/'],
+  tags: ['administrator'],
+};
+
+/** Every listener on loopback port 0 (so test files run in parallel), the memory store, a cheap
+ * guest login and silent logs; values in `config` win over these. */
 const TEST_DEFAULTS: GatewayConfigInput = {
   log: { level: 'silent' },
+  auth: { users: [CHEAP_GUEST] },
   store: { type: 'memory' },
   amqp: loopback,
   management: loopback,
