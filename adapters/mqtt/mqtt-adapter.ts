@@ -27,6 +27,7 @@ import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MqttOptions } from './options.js';
 import { capRetainedQos, guardParser } from './packet-guards.js';
+import { persistRetained } from './retained-store.js';
 import { createSessionStore, enqueueForSessions } from './session-store.js';
 import { sharedDelivery } from './shared-delivery.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
@@ -101,6 +102,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         ctx.log.error({ err }, 'MQTT core bridge error');
       },
     });
+    await persistRetained(offline, { store: ctx.store, vhost: cfg.vhost, brokerId });
     const aedes = await Aedes.createBroker({
       id: brokerId,
       mq,

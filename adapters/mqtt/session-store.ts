@@ -16,9 +16,10 @@ import type { Readable } from 'node:stream';
 import type { Client } from 'aedes';
 import memoryPersistence from 'aedes-persistence';
 import type { DeliverablePacket } from './aedes-internals.js';
+import type { RetainedPersistence } from './retained-store.js';
 
 /** The promise-returning calls the adapter makes itself. */
-export interface SessionStore {
+export interface SessionStore extends RetainedPersistence {
   addSubscriptions(client: Client, subs: readonly StoredSub[]): Promise<void>;
   removeSubscriptions(client: Client, topics: readonly string[]): Promise<void>;
   cleanSubscriptions(client: Client): Promise<void>;
