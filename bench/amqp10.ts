@@ -71,7 +71,9 @@ function consumer(port: number, s: Scenario): Promise<ConsumerResult> {
     const receiver = connection.open_receiver({
       source: `/queues/${queueName(s)}`,
       credit_window: s.credit,
-      autoaccept: !s.presettled,
+      // For pre-settled transfers this only settles locally (no disposition), which frees
+      // rhea's session window.
+      autoaccept: true,
       ...(s.presettled ? { snd_settle_mode: 1 } : {}),
     });
     receiver.once('receiver_open', () => process.stdout.write('ready\n'));
@@ -120,7 +122,8 @@ function publisher(port: number, s: Scenario): Promise<void> {
         sender.send({ body: rhea.message.data_section(body) as unknown });
         sent++;
       }
-      if (s.presettled && sent === s.messages) finish();
+      // Pre-settled: nothing says when rhea has put the last transfers on the wire (it queues
+      // beyond the credit), so the parent ends this process once the consumer has them all.
     };
     sender.on('sendable', pump);
     sender.on('accepted', () => {
@@ -131,15 +134,21 @@ function publisher(port: number, s: Scenario): Promise<void> {
 
 // ------------------------------------------------------------------ driver (parent)
 
-function child(role: '--consumer' | '--publisher', port: number, s: Scenario, onReady?: () => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
+function child(
+  role: '--consumer' | '--publisher',
+  port: number,
+  s: Scenario,
+  onReady?: () => void,
+): { done: Promise<string>; kill(): void } {
+  let proc: ReturnType<typeof spawn> | undefined;
+  const done = new Promise<string>((resolve, reject) => {
+    proc = spawn(
       process.execPath,
       ['--import', 'tsx', fileURLToPath(import.meta.url), role, String(port), JSON.stringify(s)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
+    proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       if (onReady && out.startsWith('ready\n')) {
         out = out.slice('ready\n'.length);
@@ -148,20 +157,22 @@ function child(role: '--consumer' | '--publisher', port: number, s: Scenario, on
       }
     });
     proc.on('error', reject);
-    proc.on('close', (code) => {
-      if (code === 0) resolve(out);
+    proc.on('close', (code, signal) => {
+      if (code === 0 || signal === 'SIGTERM') resolve(out);
       else reject(new Error(`bench ${role} exited with ${code}`));
     });
   });
+  return { done, kill: () => proc?.kill() };
 }
 
 async function runScenario(port: number, s: Scenario): Promise<ConsumerResult> {
-  let pub: Promise<string> | undefined;
+  let pub: ReturnType<typeof child> | undefined;
   const consumed = child('--consumer', port, s, () => {
     pub = child('--publisher', port, s);
   });
-  const result = JSON.parse(await consumed) as ConsumerResult;
-  await pub;
+  const result = JSON.parse(await consumed.done) as ConsumerResult;
+  if (s.presettled) pub?.kill();
+  await pub?.done;
   return result;
 }
 
