@@ -60,7 +60,7 @@ export function messageFromWire(
     groupSequence: wire.group_sequence,
     replyToGroupId: wire.reply_to_group_id,
   };
-  return { exchange, routingKey, headers: appHeaders, properties: stripUndefined(properties), body, origin, native };
+  return { exchange, routingKey, headers: appHeaders, properties: definedOnly(properties), body, origin, native };
 }
 
 function copyInto(out: Record<string, HeaderValue>, map: Record<string, unknown> | undefined, annotations: boolean): void {
@@ -110,7 +110,9 @@ function millis(t: number | Date | undefined): number | undefined {
   return t instanceof Date ? t.getTime() : t;
 }
 
-function stripUndefined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) Reflect.deleteProperty(o, k);
-  return o;
+/** A copy without the undefined entries (no `delete`: it would slow every later read). */
+function definedOnly<T extends object>(o: T): T {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out as T;
 }
