@@ -5,7 +5,11 @@
 
 /** Where a sending client's messages go. `routingKey` undefined: take it from `subject`. */
 export type TargetAddress =
-  | { readonly kind: 'exchange'; readonly exchange: string; readonly routingKey: string | undefined }
+  | {
+      readonly kind: 'exchange';
+      readonly exchange: string;
+      readonly routingKey: string | undefined;
+    }
   | { readonly kind: 'queue'; readonly queue: string; readonly declare: boolean };
 
 /** What a receiving client consumes: a named queue, or a private queue bound to an exchange
@@ -48,7 +52,11 @@ export function parseTarget(address: string): TargetAddress {
     const exchange = decode(parts[2] ?? '', address);
     const key = parts[3];
     // An empty key segment is the empty routing key (`/exchanges/amq.fanout/`).
-    return { kind: 'exchange', exchange, routingKey: key === undefined ? undefined : key === '' ? '' : decode(key, address) };
+    return {
+      kind: 'exchange',
+      exchange,
+      routingKey: key === undefined ? undefined : key === '' ? '' : decode(key, address),
+    };
   }
   if (parts[0] === '' && parts[1] === 'queues' && parts.length === 3) {
     return { kind: 'queue', queue: decode(parts[2] ?? '', address), declare: false };
@@ -68,7 +76,11 @@ function parseTargetV1(address: string): TargetAddress {
     const slash = exchange.indexOf('/');
     return slash < 0
       ? { kind: 'exchange', exchange, routingKey: undefined }
-      : { kind: 'exchange', exchange: exchange.slice(0, slash), routingKey: exchange.slice(slash + 1) };
+      : {
+          kind: 'exchange',
+          exchange: exchange.slice(0, slash),
+          routingKey: exchange.slice(slash + 1),
+        };
   }
   throw new AddressError(`unsupported address '${address}'`);
 }
@@ -80,7 +92,10 @@ export function parseSource(address: string): SourceAddress {
 }
 
 /** AMQP 0-9-1 `reply_to` (a queue name) <-> AMQP 1.0 `reply-to` address (anchors 2.9). */
-export function replyToFromAmqp10(replyTo: string): { readonly replyTo: string; readonly replyTopic?: string } {
+export function replyToFromAmqp10(replyTo: string): {
+  readonly replyTo: string;
+  readonly replyTopic?: string;
+} {
   try {
     const parsed = parseTarget(replyTo);
     if (parsed.kind === 'queue') return { replyTo: parsed.queue };
@@ -94,8 +109,12 @@ export function replyToFromAmqp10(replyTo: string): { readonly replyTo: string; 
   return { replyTo };
 }
 
-export function replyToForAmqp10(replyTo: string | undefined, replyTopic: string | undefined): string | undefined {
-  if (replyTo !== undefined) return replyTo.startsWith('/') ? replyTo : `/queues/${encodeName(replyTo)}`;
+export function replyToForAmqp10(
+  replyTo: string | undefined,
+  replyTopic: string | undefined,
+): string | undefined {
+  if (replyTo !== undefined)
+    return replyTo.startsWith('/') ? replyTo : `/queues/${encodeName(replyTo)}`;
   if (replyTopic !== undefined) return `/exchanges/${TOPIC_EXCHANGE}/${encodeName(replyTopic)}`;
   return undefined;
 }

@@ -43,13 +43,17 @@ export interface Amqp10Native {
   readonly to?: string | undefined;
   readonly subject?: string | undefined;
   readonly absoluteExpiryTime?: number | undefined;
+  /** In milliseconds: the core's `timestamp` keeps AMQP 0-9-1 seconds. */
+  readonly creationTime?: number | undefined;
   readonly groupSequence?: number | undefined;
   readonly replyToGroupId?: string | undefined;
 }
 export type TypedId = readonly ['ulong', number] | readonly ['binary', string];
 
 export function isAmqp10Native(native: unknown): native is Amqp10Native {
-  return typeof native === 'object' && native !== null && (native as { amqp10?: unknown }).amqp10 === 1;
+  return (
+    typeof native === 'object' && native !== null && (native as { amqp10?: unknown }).amqp10 === 1
+  );
 }
 
 /** A data Section (or several) as rhea decodes it. */
@@ -63,7 +67,9 @@ const SEQUENCE = 0x76;
 const VALUE = 0x77;
 
 function isSection(body: unknown): body is RheaSection {
-  return typeof body === 'object' && body !== null && typeof (body as RheaSection).typecode === 'number';
+  return (
+    typeof body === 'object' && body !== null && typeof (body as RheaSection).typecode === 'number'
+  );
 }
 
 export function dataSection(body: Buffer): unknown {
@@ -90,7 +96,8 @@ function encodeBodySections(body: unknown): Buffer {
   const writer = new codec.Writer();
   if (isSection(body) && body.typecode === SEQUENCE) {
     const lists = body.multiple ? (body.content as unknown[]) : [body.content];
-    for (const list of lists) writer.write(codec.described(codec.wrap_ulong(SEQUENCE), codec.wrap(list)));
+    for (const list of lists)
+      writer.write(codec.described(codec.wrap_ulong(SEQUENCE), codec.wrap(list)));
   } else {
     writer.write(codec.described(codec.wrap_ulong(VALUE), codec.wrap(body)));
   }
@@ -107,6 +114,9 @@ export function bodyFromEncoded(bytes: Buffer): unknown {
     sequence = Number(section.descriptor?.value) === SEQUENCE;
     values.push(codec.unwrap(section));
   }
-  if (sequence) return values.length === 1 ? rhea.message.sequence_section(values[0]) : rhea.message.sequence_sections(values);
+  if (sequence)
+    return values.length === 1
+      ? rhea.message.sequence_section(values[0])
+      : rhea.message.sequence_sections(values);
   return values[0];
 }

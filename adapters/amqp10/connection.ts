@@ -22,7 +22,10 @@ type Link = IncomingLink | OutgoingLink;
 
 /** rhea errors thrown by one frame that concern only its session (AMQP 1.0 2.8.16). */
 const SESSION_ERRORS: readonly [RegExp, string][] = [
-  [/^Invalid handle|transfer after detach|got transfer on sending link/, 'amqp:session:unattached-handle'],
+  [
+    /^Invalid handle|transfer after detach|got transfer on sending link/,
+    'amqp:session:unattached-handle',
+  ],
   [/circular buffer overflow/, 'amqp:session:window-violation'],
 ];
 
@@ -78,7 +81,9 @@ export class Amqp10Connection implements LinkHost {
         maxMessageSize: o.maxMessageSize,
         closeTimeoutMs: o.closeTimeoutMs,
       },
-      (v) => { this.#violation(v); },
+      (v) => {
+        this.#violation(v);
+      },
     );
     // A child container per connection: rhea hands SASL mechanisms no connection, so each
     // connection's mechanisms close over its own ConnectionInfo and login result.
@@ -91,11 +96,15 @@ export class Amqp10Connection implements LinkHost {
         anonymous: o.allowAnonymous ? { ...o.anonymousLogin } : undefined,
         loggedIn: (p) => {
           this.#principal = p;
-          setImmediate(() => { this.#guard.saslSucceeded(); });
+          setImmediate(() => {
+            this.#guard.saslSucceeded();
+          });
         },
         refused: () => {
           this.log.info({ remote: info.remoteAddress }, 'AMQP 1.0 login refused');
-          setImmediate(() => { this.#guard.end(); });
+          setImmediate(() => {
+            this.#guard.end();
+          });
         },
       }),
     );
@@ -167,7 +176,9 @@ export class Amqp10Connection implements LinkHost {
   /** Close (with an error, if given); a peer that does not answer its close is cut off. */
   close(error?: { condition: string; description: string }): void {
     if (this.#closeTimer || this.#gone) return;
-    this.#closeTimer = setTimeout(() => { this.#guard.destroy(); }, this.options.closeTimeoutMs);
+    this.#closeTimer = setTimeout(() => {
+      this.#guard.destroy();
+    }, this.options.closeTimeoutMs);
     if (this.#connection.is_open()) this.#connection.close(error);
     else this.#guard.end();
   }
@@ -178,12 +189,20 @@ export class Amqp10Connection implements LinkHost {
 
   #listen(): void {
     const c = this.#connection;
-    c.on('connection_open', () => { this.#onOpen(); });
+    c.on('connection_open', () => {
+      this.#onOpen();
+    });
     c.on('connection_close', () => undefined);
     c.on('connection_error', () => undefined);
-    c.on('disconnected', () => { this.#cleanup(); });
-    c.on('error', (err: unknown) => { this.#onRheaError(err); });
-    c.on('protocol_error', (err: unknown) => { this.#onRheaError(err); });
+    c.on('disconnected', () => {
+      this.#cleanup();
+    });
+    c.on('error', (err: unknown) => {
+      this.#onRheaError(err);
+    });
+    c.on('protocol_error', (err: unknown) => {
+      this.#onRheaError(err);
+    });
     c.on('session_open', (ctx: EventContext) => {
       this.#onSessionOpen(ctx);
     });
@@ -216,11 +235,15 @@ export class Amqp10Connection implements LinkHost {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
     const hostname = this.#connection.hostname;
-    const requested = typeof hostname === 'string' && hostname.startsWith('vhost:') ? hostname.slice(6) : undefined;
+    const requested =
+      typeof hostname === 'string' && hostname.startsWith('vhost:') ? hostname.slice(6) : undefined;
     const name = requested ?? this.#ctx.broker.defaultVhost;
     const principal = this.principal;
     if (principal.vhosts && !principal.vhosts.includes(name)) {
-      this.#connection.close({ condition: 'amqp:unauthorized-access', description: `no access to vhost '${name}'` });
+      this.#connection.close({
+        condition: 'amqp:unauthorized-access',
+        description: `no access to vhost '${name}'`,
+      });
       return;
     }
     try {
@@ -301,7 +324,8 @@ export class Amqp10Connection implements LinkHost {
 
   #sessionOn(channel: number | undefined): Session | undefined {
     if (channel === undefined) return undefined;
-    for (const session of this.#linksPerSession.keys()) if (remoteChannel(session) === channel) return session;
+    for (const session of this.#linksPerSession.keys())
+      if (remoteChannel(session) === channel) return session;
     return undefined;
   }
 

@@ -65,8 +65,12 @@ export class FrameGuard extends EventEmitter {
     });
     stream.on('error', (err) => this.emit('error', err));
     stream.on('drain', () => this.emit('drain'));
-    stream.once('end', () => { this.#closed(); });
-    stream.once('close', () => { this.#closed(); });
+    stream.once('end', () => {
+      this.#closed();
+    });
+    stream.once('close', () => {
+      this.#closed();
+    });
   }
 
   /** The outgoing side is backed up: stop producing deliveries until 'drain'. */

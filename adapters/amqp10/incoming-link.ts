@@ -66,24 +66,55 @@ export class IncomingLink {
     this.#inFlight++;
     let result: PublishResult;
     try {
+      this.#checkUserId(wire);
       const route = this.#route(wire);
-      result = this.#host.vhost.publish(messageFromWire(wire, route.exchange, route.routingKey, this.#host.origin));
+      result = this.#host.vhost.publish(
+        messageFromWire(wire, route.exchange, route.routingKey, this.#host.origin),
+      );
     } catch (err) {
       this.#failed(delivery, err);
       return;
     }
     if (result.status === 'unroutable') {
-      this.#settle(delivery, (d) => { d.release(); });
+      this.#settle(delivery, (d) => {
+        d.release();
+      });
     } else if (result.status === 'refused') {
-      this.#settle(delivery, (d) => { d.reject({ condition: 'amqp:resource-limit-exceeded', description: `queue '${result.refusedBy ?? ''}' is full` }); },
-      );
+      this.#settle(delivery, (d) => {
+        d.reject({
+          condition: 'amqp:resource-limit-exceeded',
+          description: `queue '${result.refusedBy ?? ''}' is full`,
+        });
+      });
     } else if (result.committed) {
       result.committed.then(
-        () => { this.#settle(delivery, (d) => { d.accept(); }); },
-        (err: unknown) => { this.#failed(delivery, err); },
+        () => {
+          this.#settle(delivery, (d) => {
+            d.accept();
+          });
+        },
+        (err: unknown) => {
+          this.#failed(delivery, err);
+        },
       );
     } else {
-      this.#settle(delivery, (d) => { d.accept(); });
+      this.#settle(delivery, (d) => {
+        d.accept();
+      });
+    }
+  }
+
+  /** A `user-id` must name the authenticated user, or one user could pass messages off as
+   * another's (RabbitMQ validates it the same way; AMQP 1.0 3.2.4 leaves it to the server). */
+  #checkUserId(wire: WireMessage): void {
+    if (wire.user_id === undefined) return;
+    const claimed = wire.user_id.toString('utf8');
+    const user = this.#host.principal.username;
+    if (claimed !== user) {
+      throw new ConditionError(
+        'amqp:unauthorized-access',
+        `user-id '${claimed}' does not match the authenticated user '${user}'`,
+      );
     }
   }
 
@@ -96,7 +127,8 @@ export class IncomingLink {
   /** Anonymous terminus (AMQP 1.0 3.5.4 target address null): the message's `to` is the
    * address, checked per message. */
   #anonymousTarget(wire: WireMessage): TargetAddress {
-    if (typeof wire.to !== 'string') throw new AddressError('anonymous terminus: the message has no `to`');
+    if (typeof wire.to !== 'string')
+      throw new AddressError('anonymous terminus: the message has no `to`');
     const target = parseTarget(wire.to);
     checkTarget(this.#host, target);
     return target;
@@ -111,7 +143,9 @@ export class IncomingLink {
         : err instanceof ConditionError
           ? { condition: err.condition, description: err.description, scope: 'message' }
           : toAmqp10Error(err);
-    this.#settle(delivery, (d) => { d.reject({ condition: e.condition, description: e.description }); });
+    this.#settle(delivery, (d) => {
+      d.reject({ condition: e.condition, description: e.description });
+    });
     if (e.scope === 'connection') this.#host.fail(err);
     else if (e.scope === 'link' && this.#target && !this.#closed) {
       this.#closed = true;
@@ -143,12 +177,24 @@ function checkTarget(host: LinkHost, target: TargetAddress): void {
   const { vhost, vhostName, principal } = host;
   if (target.kind === 'queue') {
     if (target.declare) {
-      host.authz.check(principal, 'configure', { vhost: vhostName, kind: 'queue', name: target.queue });
-      vhost.declareQueue({ name: target.queue, durable: true }, { connectionId: host.connectionId });
+      host.authz.check(principal, 'configure', {
+        vhost: vhostName,
+        kind: 'queue',
+        name: target.queue,
+      });
+      vhost.declareQueue(
+        { name: target.queue, durable: true },
+        { connectionId: host.connectionId },
+      );
     } else if (!vhost.queueInfo(target.queue)) {
       throw notFound(`no queue '${target.queue}' in vhost '${vhostName}'`);
     }
-    host.authz.check(principal, 'write', { vhost: vhostName, kind: 'exchange', name: '', routingKey: target.queue });
+    host.authz.check(principal, 'write', {
+      vhost: vhostName,
+      kind: 'exchange',
+      name: '',
+      routingKey: target.queue,
+    });
     return;
   }
   if (!vhost.exchangeExists(target.exchange)) {

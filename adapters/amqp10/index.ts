@@ -1,6 +1,12 @@
 import type { Duplex } from 'node:stream';
 import rhea, { type Container } from 'rhea';
-import type { Adapter, AdapterContext, ConnectionInfo, ConnectionSummary, ListenAddress } from '../../src/spi.js';
+import type {
+  Adapter,
+  AdapterContext,
+  ConnectionInfo,
+  ConnectionSummary,
+  ListenAddress,
+} from '../../src/spi.js';
 import { Amqp10Connection } from './connection.js';
 import type { Amqp10Options } from './options.js';
 
@@ -28,12 +34,15 @@ export function createAmqp10Adapter(): Adapter<Amqp10Options> {
         stream.destroy();
         return;
       }
-      connections.add(new Amqp10Connection(stream, info, ctx, container, (c) => connections.delete(c)));
+      connections.add(
+        new Amqp10Connection(stream, info, ctx, container, (c) => connections.delete(c)),
+      );
     },
     async stop({ graceful }: { readonly graceful: boolean }): Promise<void> {
       const closing = [...connections];
       for (const c of closing) {
-        if (graceful) c.close({ condition: 'amqp:connection:forced', description: 'gateway shutting down' });
+        if (graceful)
+          c.close({ condition: 'amqp:connection:forced', description: 'gateway shutting down' });
         else c.destroy();
       }
       if (graceful) await Promise.all(closing.map((c) => c.closed));

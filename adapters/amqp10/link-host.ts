@@ -1,4 +1,11 @@
-import type { Authorizer, Logger, MessageOrigin, Metrics, Principal, VhostApi } from '../../src/spi.js';
+import type {
+  Authorizer,
+  Logger,
+  MessageOrigin,
+  Metrics,
+  Principal,
+  VhostApi,
+} from '../../src/spi.js';
 import type { Amqp10Options } from './options.js';
 
 /** What a link needs from its connection. */

@@ -57,13 +57,26 @@ export function messageFromWire(
     to: wire.to,
     subject: wire.subject,
     absoluteExpiryTime: millis(wire.absolute_expiry_time),
+    creationTime: creation,
     groupSequence: wire.group_sequence,
     replyToGroupId: wire.reply_to_group_id,
   };
-  return { exchange, routingKey, headers: appHeaders, properties: definedOnly(properties), body, origin, native };
+  return {
+    exchange,
+    routingKey,
+    headers: appHeaders,
+    properties: definedOnly(properties),
+    body,
+    origin,
+    native,
+  };
 }
 
-function copyInto(out: Record<string, HeaderValue>, map: Record<string, unknown> | undefined, annotations: boolean): void {
+function copyInto(
+  out: Record<string, HeaderValue>,
+  map: Record<string, unknown> | undefined,
+  annotations: boolean,
+): void {
   if (!map) return;
   for (const [key, value] of Object.entries(map)) {
     // Only `x-` annotations are the application's; the rest belong to the AMQP 1.0 layer.
@@ -75,11 +88,12 @@ function copyInto(out: Record<string, HeaderValue>, map: Record<string, unknown>
 
 /** rhea's decoded values as core header values; described or exotic values are dropped. */
 function headerValue(v: unknown): HeaderValue | undefined {
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    return v;
   if (typeof v === 'bigint' || Buffer.isBuffer(v) || v instanceof Date) return v;
   if (Array.isArray(v)) {
     const items = v.map(headerValue);
-    return items.every((i) => i !== undefined) ? (items) : undefined;
+    return items.every((i) => i !== undefined) ? items : undefined;
   }
   if (typeof v === 'object' && v.constructor === Object) {
     const table: Record<string, HeaderValue> = {};

@@ -1,5 +1,11 @@
 import type { HeaderTable, HeaderValue, Message } from '../../src/spi.js';
-import { bodyFromEncoded, dataSection, isAmqp10Native, type TypedId, type WireMessage } from './amqp-message.js';
+import {
+  bodyFromEncoded,
+  dataSection,
+  isAmqp10Native,
+  type TypedId,
+  type WireMessage,
+} from './amqp-message.js';
 import { replyToForAmqp10 } from './address.js';
 import { AMQP10_TYPE, BASIC_TYPE_ANNOTATION, REPLY_TOPIC_HEADER } from './message-in.js';
 
@@ -29,24 +35,34 @@ export function messageToWire(message: Message, deliveryCount: number): WireMess
   if (native?.to !== undefined) wire.to = native.to;
   if (native?.subject !== undefined) wire.subject = native.subject;
   const replyTopic = message.headers[REPLY_TOPIC_HEADER];
-  const replyTo = replyToForAmqp10(p.replyTo, typeof replyTopic === 'string' ? replyTopic : undefined);
+  const replyTo = replyToForAmqp10(
+    p.replyTo,
+    typeof replyTopic === 'string' ? replyTopic : undefined,
+  );
   if (replyTo !== undefined) wire.reply_to = replyTo;
   if (p.contentType !== undefined) wire.content_type = p.contentType;
   if (p.contentEncoding !== undefined) wire.content_encoding = p.contentEncoding;
-  if (native?.absoluteExpiryTime !== undefined) wire.absolute_expiry_time = native.absoluteExpiryTime;
-  if (p.timestamp !== undefined) wire.creation_time = p.timestamp * 1000;
+  if (native?.absoluteExpiryTime !== undefined)
+    wire.absolute_expiry_time = native.absoluteExpiryTime;
+  const creation =
+    native?.creationTime ?? (p.timestamp === undefined ? undefined : p.timestamp * 1000);
+  if (creation !== undefined) wire.creation_time = creation;
   if (p.appId !== undefined) wire.group_id = p.appId;
   if (native?.groupSequence !== undefined) wire.group_sequence = native.groupSequence;
   if (native?.replyToGroupId !== undefined) wire.reply_to_group_id = native.replyToGroupId;
 
-  const { applicationProperties, annotations } = splitHeaders(message.headers, replyTo !== undefined);
+  const { applicationProperties, annotations } = splitHeaders(
+    message.headers,
+    replyTo !== undefined,
+  );
   if (p.type !== undefined && !(p.type === AMQP10_TYPE && native?.bodyKind === 'encoded')) {
     annotations[BASIC_TYPE_ANNOTATION] = p.type;
   }
   annotations[EXCHANGE_ANNOTATION] = message.exchange;
   annotations[ROUTING_KEY_ANNOTATION] = message.routingKey;
   wire.message_annotations = annotations;
-  if (Object.keys(applicationProperties).length > 0) wire.application_properties = applicationProperties;
+  if (Object.keys(applicationProperties).length > 0)
+    wire.application_properties = applicationProperties;
 
   switch (native?.bodyKind) {
     case 'value-string':
@@ -83,7 +99,8 @@ function splitHeaders(
       annotations[key] = wireValue(value);
     } else {
       const v = wireValue(value);
-      if (v === null || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date) applicationProperties[key] = v;
+      if (v === null || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date)
+        applicationProperties[key] = v;
     }
   }
   return { applicationProperties, annotations };

@@ -11,12 +11,21 @@ export const amqp10OptionsSchema = z.object({
     .prefault({}),
   /** The `max-frame-size` we announce in `open`; larger frames get `amqp:connection:framing-error`.
    * AMQP 1.0 2.7.1 requires at least 512. RabbitMQ's default is 128 KiB. */
-  maxFrameSize: z.number().int().min(512).max(0x4000_0000).default(128 * 1024),
+  maxFrameSize: z
+    .number()
+    .int()
+    .min(512)
+    .max(0x4000_0000)
+    .default(128 * 1024),
   /** Frames before SASL succeeds are tiny; bigger ones are refused before authentication. */
   maxSaslFrameSize: z.number().int().min(512).default(4096),
   /** Largest message a client may send, in bytes (announced as the link's max-message-size;
    * RabbitMQ's `max_message_size` default is 16 MiB). */
-  maxMessageSize: z.number().int().min(512).default(16 * 1024 * 1024),
+  maxMessageSize: z
+    .number()
+    .int()
+    .min(512)
+    .default(16 * 1024 * 1024),
   /** Highest channel number a client may use (AMQP 1.0 open `channel-max`). */
   channelMax: z.number().int().min(0).max(65535).default(255),
   /** Links per session (AMQP 1.0 begin `handle-max`). */

@@ -26,7 +26,12 @@ export class OutgoingLink implements ConsumerSink {
   #closed = false;
   readonly #presettled: boolean;
 
-  private constructor(host: LinkHost, sender: Sender, queue: string, privateQueue: string | undefined) {
+  private constructor(
+    host: LinkHost,
+    sender: Sender,
+    queue: string,
+    privateQueue: string | undefined,
+  ) {
     this.#host = host;
     this.#sender = sender;
     this.#privateQueue = privateQueue;
@@ -36,20 +41,44 @@ export class OutgoingLink implements ConsumerSink {
       credit: 0,
       connectionId: host.connectionId,
     });
-    sender.on('sender_flow', () => { this.#onFlow(); });
-    sender.on('sender_draining', () => { this.#onDraining(); });
-    sender.on('sendable', () => { this.resume(); });
-    sender.on('accepted', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.ack(); }); });
-    sender.on('released', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(true); }); });
-    sender.on('rejected', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(false); }); });
+    sender.on('sender_flow', () => {
+      this.#onFlow();
+    });
+    sender.on('sender_draining', () => {
+      this.#onDraining();
+    });
+    sender.on('sendable', () => {
+      this.resume();
+    });
+    sender.on('accepted', (ctx: EventContext) => {
+      this.#settle(ctx, (d) => {
+        d.ack();
+      });
+    });
+    sender.on('released', (ctx: EventContext) => {
+      this.#settle(ctx, (d) => {
+        d.nack(true);
+      });
+    });
+    sender.on('rejected', (ctx: EventContext) => {
+      this.#settle(ctx, (d) => {
+        d.nack(false);
+      });
+    });
     // AMQP 1.0 3.4.5 modified: undeliverable-here -> not back to this queue (dead-letter or
     // drop, as RabbitMQ does); otherwise delivery-failed -> requeue, counted as redelivery.
     sender.on('modified', (ctx: EventContext) => {
       const outcome = ctx.delivery?.remote_state as { undeliverable_here?: boolean } | undefined;
-      this.#settle(ctx, (d) => { d.nack(outcome?.undeliverable_here !== true); });
+      this.#settle(ctx, (d) => {
+        d.nack(outcome?.undeliverable_here !== true);
+      });
     });
     // Settled with no outcome: nothing says it was processed, so it goes back to the queue.
-    sender.on('settled', (ctx: EventContext) => { this.#settle(ctx, (d) => { d.nack(true); }); });
+    sender.on('settled', (ctx: EventContext) => {
+      this.#settle(ctx, (d) => {
+        d.nack(true);
+      });
+    });
   }
 
   /** Resolve the source and start consuming, or refuse the attach (AMQP 1.0 2.6.3: attach with
@@ -79,7 +108,10 @@ export class OutgoingLink implements ConsumerSink {
       sent = this.#sender.send(messageToWire(delivery.message, delivery.deliveryCount) as never);
     } catch (err) {
       // A message AMQP 1.0 cannot carry (an unencodable header value) must not stall the queue.
-      this.#host.log.warn({ err, queue: delivery.queue }, 'AMQP 1.0 cannot encode message; rejected');
+      this.#host.log.warn(
+        { err, queue: delivery.queue },
+        'AMQP 1.0 cannot encode message; rejected',
+      );
       if (!this.#presettled) delivery.nack(false);
       return true;
     }
@@ -99,7 +131,13 @@ export class OutgoingLink implements ConsumerSink {
 
   /** The socket drained or the session buffer has room again. */
   resume(): void {
-    if (!this.#blocked || this.#closed || this.#host.writeBlocked || outgoingRoom(this.#sender.session) === 0) return;
+    if (
+      !this.#blocked ||
+      this.#closed ||
+      this.#host.writeBlocked ||
+      outgoingRoom(this.#sender.session) === 0
+    )
+      return;
     this.#blocked = false;
     this.#consumer.resume();
   }
@@ -150,11 +188,18 @@ export class OutgoingLink implements ConsumerSink {
   }
 }
 
-function resolveSource(host: LinkHost, source: SourceAddress): { queue: string; privateQueue: string | undefined } {
+function resolveSource(
+  host: LinkHost,
+  source: SourceAddress,
+): { queue: string; privateQueue: string | undefined } {
   const { vhost, principal, vhostName, connectionId } = host;
   if (source.kind === 'queue') {
     if (source.declare) {
-      host.authz.check(principal, 'configure', { vhost: vhostName, kind: 'queue', name: source.queue });
+      host.authz.check(principal, 'configure', {
+        vhost: vhostName,
+        kind: 'queue',
+        name: source.queue,
+      });
       vhost.declareQueue({ name: source.queue, durable: true }, { connectionId });
     } else if (!vhost.queueInfo(source.queue)) {
       throw notFound(`no queue '${source.queue}' in vhost '${vhostName}'`);
@@ -171,7 +216,10 @@ function resolveSource(host: LinkHost, source: SourceAddress): { queue: string; 
     name: source.exchange,
     routingKey: source.bindingKey,
   });
-  const { name } = vhost.declareQueue({ name: '', exclusiveOwner: connectionId, autoDelete: true }, { connectionId });
+  const { name } = vhost.declareQueue(
+    { name: '', exclusiveOwner: connectionId, autoDelete: true },
+    { connectionId },
+  );
   vhost.bindQueue(name, source.exchange, source.bindingKey);
   return { queue: name, privateQueue: name };
 }

@@ -103,6 +103,12 @@ export function grantedCredit(receiver: Receiver): number {
 
 /** Install SASL server mechanisms on a container (rhea keeps them in `sasl_server_mechanisms`,
  * a name -> factory map its SASL layer reads when a connection is accepted). */
-export function setSaslMechanisms(container: Container, mechanisms: Record<string, () => unknown>): void {
-  Object.assign((container as unknown as { sasl_server_mechanisms: object }).sasl_server_mechanisms, mechanisms);
+export function setSaslMechanisms(
+  container: Container,
+  mechanisms: Record<string, () => unknown>,
+): void {
+  Object.assign(
+    (container as unknown as { sasl_server_mechanisms: object }).sasl_server_mechanisms,
+    mechanisms,
+  );
 }

@@ -1,4 +1,10 @@
-import { isBrokerError, type Authenticator, type ConnectionInfo, type Credentials, type Principal } from '../../src/spi.js';
+import {
+  isBrokerError,
+  type Authenticator,
+  type ConnectionInfo,
+  type Credentials,
+  type Principal,
+} from '../../src/spi.js';
 
 /** The shape rhea's SASL server drives (lib/sasl.js): `start` with the initial response, then
  * `outcome` true/false decides the sasl-outcome code (ok / auth). A rejected promise gives `sys`. */
@@ -24,7 +30,10 @@ class Mechanism implements SaslServerMechanism {
   readonly #hooks: SaslHooks;
   readonly #credentials: (response: Buffer | undefined) => Credentials | undefined;
 
-  constructor(hooks: SaslHooks, credentials: (response: Buffer | undefined) => Credentials | undefined) {
+  constructor(
+    hooks: SaslHooks,
+    credentials: (response: Buffer | undefined) => Credentials | undefined,
+  ) {
     this.#hooks = hooks;
     this.#credentials = credentials;
   }
@@ -60,6 +69,8 @@ export function saslMechanisms(hooks: SaslHooks): Record<string, () => SaslServe
     PLAIN: () => new Mechanism(hooks, parsePlain),
   };
   const anonymous = hooks.anonymous;
-  if (anonymous) mechanisms.ANONYMOUS = () => new Mechanism(hooks, () => ({ ...anonymous, mechanism: 'ANONYMOUS' }));
+  if (anonymous)
+    mechanisms.ANONYMOUS = () =>
+      new Mechanism(hooks, () => ({ ...anonymous, mechanism: 'ANONYMOUS' }));
   return mechanisms;
 }

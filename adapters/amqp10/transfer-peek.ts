@@ -66,7 +66,12 @@ export function peekTransfer(frame: Buffer): TransferHead | undefined {
   let at = (frame[4] ?? 2) * 4;
   if (frame[at] !== 0x00) return undefined;
   if (frame[at + 1] === 0x53 && frame[at + 2] === TRANSFER) at += 3;
-  else if (frame[at + 1] === 0x80 && at + 10 <= frame.length && frame.readBigUInt64BE(at + 2) === BigInt(TRANSFER)) at += 10;
+  else if (
+    frame[at + 1] === 0x80 &&
+    at + 10 <= frame.length &&
+    frame.readBigUInt64BE(at + 2) === BigInt(TRANSFER)
+  )
+    at += 10;
   else return undefined;
   let count: number;
   if (frame[at] === 0xc0) {

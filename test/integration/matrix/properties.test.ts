@@ -570,10 +570,8 @@ const FROM_AMQP10: readonly Row<Omit<RheaMessage, 'body'>>[] = [
     },
   },
   {
-    // BUG(amqp10): a creation-time with milliseconds comes back to an AMQP 1.0 consumer
-    // truncated to whole seconds (1700000000123 -> 1700000000000): the core keeps 0-9-1
-    // seconds and message-out.ts rebuilds creation-time from them; the original is not kept
-    // in Message.native as absolute-expiry-time is.
+    // The core keeps 0-9-1 seconds; AMQP 1.0 consumers get the milliseconds from
+    // Message.native, as absolute-expiry-time.
     name: 'creation time, milliseconds kept for AMQP 1.0',
     publish: { creation_time: new Date(1_700_000_000_123) },
     expect: {
@@ -581,7 +579,6 @@ const FROM_AMQP10: readonly Row<Omit<RheaMessage, 'body'>>[] = [
       amqp10: { creation_time: 1_700_000_000_123 },
       stomp: { timestamp: '1700000000' },
     },
-    skip: true,
   },
   {
     name: 'group id',
@@ -1002,11 +999,9 @@ describe('user id of another user', () => {
     expect(await error).toBe('Invalid header');
   });
 
-  // BUG(amqp10): a message with user-id `mallory` from a connection logged in as guest is
-  // `accepted` and reaches AMQP 0-9-1 consumers with user_id = mallory; AMQP 0-9-1 (406) and
-  // STOMP (ERROR) refuse it, and RabbitMQ refuses it on AMQP 1.0 too (message-in.ts copies
-  // `user_id` without checking the principal).
-  it.skip('AMQP 1.0: user-id of another user is not accepted', async () => {
+  // As AMQP 0-9-1 (406) and STOMP (ERROR) refuse it: the transfer is rejected with
+  // amqp:unauthorized-access and the link stays up.
+  it('AMQP 1.0: user-id of another user is not accepted', async () => {
     const c = await clients.amqp10(gw);
     const sender = await c.openSender('/exchanges/amq.topic/props.userid.amqp10');
     const { outcome } = await c.send(sender, { user_id: binary('mallory'), body: 'x' });

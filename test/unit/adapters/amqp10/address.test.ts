@@ -9,31 +9,65 @@ import {
 
 describe('AMQP 1.0 target addresses (RabbitMQ 4 v2, anchors 2.11)', () => {
   it('/exchanges/<x>/<key> names exchange and routing key, percent-decoded', () => {
-    expect(parseTarget('/exchanges/amq.topic/a.b')).toEqual({ kind: 'exchange', exchange: 'amq.topic', routingKey: 'a.b' });
-    expect(parseTarget('/exchanges/my%2Fx/k%2F1')).toEqual({ kind: 'exchange', exchange: 'my/x', routingKey: 'k/1' });
+    expect(parseTarget('/exchanges/amq.topic/a.b')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.topic',
+      routingKey: 'a.b',
+    });
+    expect(parseTarget('/exchanges/my%2Fx/k%2F1')).toEqual({
+      kind: 'exchange',
+      exchange: 'my/x',
+      routingKey: 'k/1',
+    });
   });
   it('/exchanges/<x> leaves the key to the message subject', () => {
-    expect(parseTarget('/exchanges/amq.direct')).toEqual({ kind: 'exchange', exchange: 'amq.direct', routingKey: undefined });
+    expect(parseTarget('/exchanges/amq.direct')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.direct',
+      routingKey: undefined,
+    });
   });
   it('/exchanges/<x>/ is the empty routing key', () => {
-    expect(parseTarget('/exchanges/amq.fanout/')).toEqual({ kind: 'exchange', exchange: 'amq.fanout', routingKey: '' });
+    expect(parseTarget('/exchanges/amq.fanout/')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.fanout',
+      routingKey: '',
+    });
   });
   it('/queues/<q> goes through the default exchange', () => {
     expect(parseTarget('/queues/a%20q')).toEqual({ kind: 'queue', queue: 'a q', declare: false });
   });
   it('v1 short forms: /topic/<key>, /queue/<q> (declared), /amq/queue/<q>, /exchange/<x>/<key>', () => {
-    expect(parseTarget('/topic/a.b')).toEqual({ kind: 'exchange', exchange: 'amq.topic', routingKey: 'a.b' });
+    expect(parseTarget('/topic/a.b')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.topic',
+      routingKey: 'a.b',
+    });
     expect(parseTarget('/queue/q')).toEqual({ kind: 'queue', queue: 'q', declare: true });
     expect(parseTarget('/amq/queue/q')).toEqual({ kind: 'queue', queue: 'q', declare: false });
-    expect(parseTarget('/exchange/x/k.1')).toEqual({ kind: 'exchange', exchange: 'x', routingKey: 'k.1' });
-    expect(parseTarget('/exchange/x')).toEqual({ kind: 'exchange', exchange: 'x', routingKey: undefined });
+    expect(parseTarget('/exchange/x/k.1')).toEqual({
+      kind: 'exchange',
+      exchange: 'x',
+      routingKey: 'k.1',
+    });
+    expect(parseTarget('/exchange/x')).toEqual({
+      kind: 'exchange',
+      exchange: 'x',
+      routingKey: undefined,
+    });
   });
-  it.each(['', 'q', '/queues/', '/queues/a/b', '/exchanges//k', '/exchanges/x/%zz', '/topic/', '/nope/x'])(
-    'refuses %j',
-    (address) => {
-      expect(() => parseTarget(address)).toThrow(AddressError);
-    },
-  );
+  it.each([
+    '',
+    'q',
+    '/queues/',
+    '/queues/a/b',
+    '/exchanges//k',
+    '/exchanges/x/%zz',
+    '/topic/',
+    '/nope/x',
+  ])('refuses %j', (address) => {
+    expect(() => parseTarget(address)).toThrow(AddressError);
+  });
 });
 
 describe('AMQP 1.0 source addresses', () => {
@@ -41,9 +75,21 @@ describe('AMQP 1.0 source addresses', () => {
     expect(parseSource('/queues/q')).toEqual({ kind: 'queue', queue: 'q', declare: false });
   });
   it('/exchanges/<x>/<binding-key> and /topic/<key> bind a private queue', () => {
-    expect(parseSource('/exchanges/amq.topic/a.%2A')).toEqual({ kind: 'exchange', exchange: 'amq.topic', bindingKey: 'a.*' });
-    expect(parseSource('/topic/a.#')).toEqual({ kind: 'exchange', exchange: 'amq.topic', bindingKey: 'a.#' });
-    expect(parseSource('/exchanges/amq.fanout')).toEqual({ kind: 'exchange', exchange: 'amq.fanout', bindingKey: '' });
+    expect(parseSource('/exchanges/amq.topic/a.%2A')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.topic',
+      bindingKey: 'a.*',
+    });
+    expect(parseSource('/topic/a.#')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.topic',
+      bindingKey: 'a.#',
+    });
+    expect(parseSource('/exchanges/amq.fanout')).toEqual({
+      kind: 'exchange',
+      exchange: 'amq.fanout',
+      bindingKey: '',
+    });
   });
 });
 

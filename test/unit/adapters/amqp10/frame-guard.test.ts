@@ -2,10 +2,19 @@ import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameGuard, SASL_HEADER, type FrameViolation } from '../../../../adapters/amqp10/frame-guard.js';
+import {
+  FrameGuard,
+  SASL_HEADER,
+  type FrameViolation,
+} from '../../../../adapters/amqp10/frame-guard.js';
 
 const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
-const LIMITS = { maxFrameSize: 512, maxSaslFrameSize: 64, maxMessageSize: 2048, closeTimeoutMs: 1000 };
+const LIMITS = {
+  maxFrameSize: 512,
+  maxSaslFrameSize: 64,
+  maxMessageSize: 2048,
+  closeTimeoutMs: 1000,
+};
 
 function frame(size: number, channel = 0): Buffer {
   const f = Buffer.alloc(size, 0x41);
@@ -53,7 +62,15 @@ describe('FrameGuard: whole frames to rhea, limits first', () => {
       fc.asyncProperty(fc.array(fc.nat({ max: 200 }), { maxLength: 12 }), async (cuts) => {
         const { stream, guard, data, violations } = harness();
         guard.saslSucceeded();
-        const parts = [SASL_HEADER, frame(20), frame(64), AMQP_HEADER, frame(8), frame(100, 3), frame(512, 1)];
+        const parts = [
+          SASL_HEADER,
+          frame(20),
+          frame(64),
+          AMQP_HEADER,
+          frame(8),
+          frame(100, 3),
+          frame(512, 1),
+        ];
         await feed(stream, Buffer.concat(parts), cuts);
         expect(violations).toEqual([]);
         expect(data).toEqual(parts);
@@ -120,17 +137,29 @@ describe('FrameGuard: max-message-size over multi-frame transfers', () => {
     write_frame(frame: unknown): Buffer;
   };
   const part = (more: boolean, handle = 0): Buffer =>
-    frames.write_frame(frames.amqp_frame(0, frames.transfer({ handle, delivery_id: 0, more }), Buffer.alloc(400)));
+    frames.write_frame(
+      frames.amqp_frame(0, frames.transfer({ handle, delivery_id: 0, more }), Buffer.alloc(400)),
+    );
 
   it('counts the frames of one delivery and resets after the last', async () => {
     const { stream, guard, violations, data } = harness();
     guard.saslSucceeded();
     // 4 x ~420 bytes < 2048: fine; again on another handle; then 5 frames + 1 > 2048.
     const ok = [part(true), part(true), part(true), part(false)];
-    await feed(stream, Buffer.concat([SASL_HEADER, AMQP_HEADER, ...ok, part(true, 1), part(false, 1)]), []);
+    await feed(
+      stream,
+      Buffer.concat([SASL_HEADER, AMQP_HEADER, ...ok, part(true, 1), part(false, 1)]),
+      [],
+    );
     expect(violations).toEqual([]);
     expect(data).toHaveLength(8);
-    await feed(stream, Buffer.concat([part(true), part(true), part(true), part(true), part(true)]), []);
-    expect(violations).toEqual([expect.objectContaining({ condition: 'amqp:link:message-size-exceeded' })]);
+    await feed(
+      stream,
+      Buffer.concat([part(true), part(true), part(true), part(true), part(true)]),
+      [],
+    );
+    expect(violations).toEqual([
+      expect.objectContaining({ condition: 'amqp:link:message-size-exceeded' }),
+    ]);
   });
 });

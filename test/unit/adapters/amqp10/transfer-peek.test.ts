@@ -41,12 +41,17 @@ describe('peekTransfer (AMQP 1.0 2.7.5 transfer fields, 1.2 encodings)', () => {
   });
 
   it('a continuation frame with only handle and more set', () => {
-    expect(peekTransfer(transferFrame({ handle: 7, more: true }))).toEqual({ handle: 7, more: true });
+    expect(peekTransfer(transferFrame({ handle: 7, more: true }))).toEqual({
+      handle: 7,
+      more: true,
+    });
     expect(peekTransfer(transferFrame({ handle: 7 }))).toEqual({ handle: 7, more: false });
   });
 
   it('other performatives are not transfers', () => {
-    const attach = frames.write_frame(frames.amqp_frame(0, frames.attach({ name: 'l', handle: 1, role: false })));
+    const attach = frames.write_frame(
+      frames.amqp_frame(0, frames.attach({ name: 'l', handle: 1, role: false })),
+    );
     expect(peekTransfer(attach)).toBeUndefined();
   });
 
