@@ -1006,6 +1006,8 @@ describe('user id of another user', () => {
     const sender = await c.openSender('/exchanges/amq.topic/props.userid.amqp10');
     const { outcome } = await c.send(sender, { user_id: binary('mallory'), body: 'x' });
     expect(outcome).toBe('rejected');
+    // The link stays up: the next transfer is routed as usual (no queue is bound: released).
+    expect((await c.send(sender, { body: 'y' })).outcome).toBe('released');
   });
 });
 
