@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { pendingBatch, type PendingBatch } from './pending-batch.js';
 import { BrokerError } from '../core/errors.js';
 import type {
   ExchangeSpec,
@@ -30,24 +31,8 @@ export interface RedisStoreOptions {
   readonly idBlock?: number | undefined;
 }
 
-interface Batch {
-  readonly commands: CommandBatch;
-  readonly done: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A batch nobody awaits must not become an unhandled rejection; callers that await see it.
-  done.catch(() => undefined);
-  return { commands: new CommandBatch(), done, resolve, reject };
-}
+type Batch = PendingBatch<CommandBatch>;
+const newBatch = (): Batch => pendingBatch<CommandBatch>(new CommandBatch());
 
 /** Ids per HMGET when reading a queue back, so a long queue is not one huge reply. */
 const READ_CHUNK = 1000;
@@ -144,7 +129,7 @@ export class RedisStore implements Store {
   /** Add a write's commands to the batch; the promise resolves when Redis has acknowledged it. */
   #write(build: (b: CommandBatch) => void): Promise<void> {
     const batch = this.#batch;
-    build(batch.commands);
+    build(batch.content);
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       void this.#commit();
@@ -155,13 +140,13 @@ export class RedisStore implements Store {
   async #commit(): Promise<void> {
     const batch = this.#batch;
     this.#batch = newBatch();
-    if (batch.commands.length === 0) {
+    if (batch.content.length === 0) {
       batch.resolve();
       return;
     }
     try {
       const tx = this.#redis().multi();
-      batch.commands.sendTo(tx);
+      batch.content.sendTo(tx);
       const results = await tx.exec();
       if (!results) throw new Error('transaction aborted');
       const failed = results.find(([err]) => err);

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { pendingBatch, type PendingBatch } from './pending-batch.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrokerError } from '../core/errors.js';
@@ -64,24 +65,8 @@ function prepareAll(db: Database.Database): Statements {
   ) as unknown as Statements;
 }
 
-interface Batch {
-  readonly ops: Op[];
-  readonly done: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A batch nobody awaits must not become an unhandled rejection; callers that await see it.
-  done.catch(() => undefined);
-  return { ops: [], done, resolve, reject };
-}
+type Batch = PendingBatch<Op[]>;
+const newBatch = (): Batch => pendingBatch<Op[]>([]);
 
 /**
  * The embedded store: one SQLite file in WAL mode. Writes queue up in call order and commit
@@ -149,7 +134,7 @@ export class SqliteStore implements Store {
   /** Queue a write; the promise resolves when its batch is committed. */
   #write(op: Op): Promise<void> {
     const batch = this.#batch;
-    batch.ops.push(op);
+    batch.content.push(op);
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       this.#commit();
@@ -160,14 +145,14 @@ export class SqliteStore implements Store {
   #commit(): void {
     const batch = this.#batch;
     this.#batch = newBatch();
-    if (batch.ops.length === 0) {
+    if (batch.content.length === 0) {
       batch.resolve();
       return;
     }
     try {
       const db = this.#conn();
-      for (let i = 0; i < batch.ops.length; i += this.#opts.maxBatch) {
-        const slice = batch.ops.slice(i, i + this.#opts.maxBatch);
+      for (let i = 0; i < batch.content.length; i += this.#opts.maxBatch) {
+        const slice = batch.content.slice(i, i + this.#opts.maxBatch);
         db.transaction(() => {
           for (const op of slice) op();
         })();
