@@ -1,27 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
-import type { TestGateway } from './helpers/gateway.js';
-import { connectMqtt, Inbox, RawMqtt, startMqttGateway } from './helpers/mqtt-clients.js';
+import { describe, expect, it } from 'vitest';
+import { Inbox, mqttTestFile, RawMqtt } from './helpers/mqtt-clients.js';
 
-let gw: TestGateway;
-let port: number;
-const clients: MqttClient[] = [];
-
-async function client(opts: Parameters<typeof connectMqtt>[1] = {}): Promise<MqttClient> {
-  const c = await connectMqtt(port, opts);
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  gw = await startMqttGateway();
-  port = gw.port('mqtt');
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
-  await gw.stop();
-});
+const file = mqttTestFile();
+const client = file.client;
 
 describe('MQTT publish/subscribe through the core', () => {
   it('delivers QoS 0 with + and # filters', async () => {
@@ -153,7 +134,7 @@ describe('MQTT publish/subscribe through the core', () => {
   });
 
   it('keeps at most 20 unacknowledged QoS 1 deliveries in flight per client (inflightWindow)', async () => {
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     await raw.connectAs('slow-acker');
     raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'window/t', qos: 1 }] });
     await raw.next('suback');
@@ -175,7 +156,7 @@ describe('MQTT publish/subscribe through the core', () => {
 
   it('lists MQTT connections with their user in the management API', async () => {
     await client({ clientId: 'listed', username: 'guest', password: 'guest' });
-    const res = await fetch(`${gw.managementUrl}/api/connections`, {
+    const res = await fetch(`${file.gateway().managementUrl}/api/connections`, {
       headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
     });
     expect(res.status).toBe(200);

@@ -1,27 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
-import type { TestGateway } from './helpers/gateway.js';
-import { connectMqtt, Inbox, openMqtt, RawMqtt, startMqttGateway } from './helpers/mqtt-clients.js';
+import { describe, expect, it } from 'vitest';
+import { connectMqtt, Inbox, mqttTestFile, openMqtt, RawMqtt } from './helpers/mqtt-clients.js';
 
-let gw: TestGateway;
-let port: number;
-const clients: MqttClient[] = [];
-
-async function client(opts: Parameters<typeof connectMqtt>[1] = {}): Promise<MqttClient> {
-  const c = await connectMqtt(port, opts);
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  gw = await startMqttGateway();
-  port = gw.port('mqtt');
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
-  await gw.stop();
-});
+const file = mqttTestFile();
+const client = file.client;
 
 describe('MQTT retained messages', () => {
   it('delivers the retained message on SUBSCRIBE to an exact filter, with RETAIN set [MQTT-3.3.1-6]', async () => {
@@ -90,7 +71,7 @@ describe('MQTT last will', () => {
     const watcher = await client();
     const inbox = new Inbox(watcher);
     await watcher.subscribeAsync('will/dropped', { qos: 1 });
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     await raw.connectAs('will-dropper', {
       will: { topic: 'will/dropped', payload: Buffer.from('gone'), qos: 1, retain: true },
     });
@@ -109,7 +90,7 @@ describe('MQTT last will', () => {
     const watcher = await client();
     const inbox = new Inbox(watcher);
     await watcher.subscribeAsync(['will/clean', 'will/marker']);
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     await raw.connectAs('will-clean', {
       will: { topic: 'will/clean', payload: Buffer.from('no'), qos: 0, retain: false },
     });
@@ -124,14 +105,14 @@ describe('MQTT last will', () => {
 
 describe('MQTT persistent sessions', () => {
   it('keeps subscriptions and QoS 1/2 messages while offline, with session present [MQTT-3.2.2-2]', async () => {
-    const first = await connectMqtt(port, { clientId: 'persist-1', clean: false });
+    const first = await connectMqtt(file.port(), { clientId: 'persist-1', clean: false });
     await first.subscribeAsync('sess/+', { qos: 2 });
     await first.endAsync();
     const pub = await client();
     await pub.publishAsync('sess/a', 'q1 while offline', { qos: 1 });
     await pub.publishAsync('sess/b', 'q2 while offline', { qos: 2 });
     await pub.publishAsync('sess/c', 'q0 while offline', { qos: 0 });
-    const again = openMqtt(port, { clientId: 'persist-1', clean: false });
+    const again = openMqtt(file.port(), { clientId: 'persist-1', clean: false });
     const inbox = new Inbox(again);
     let sessionPresent: boolean | undefined;
     again.on('connect', (connack) => {
@@ -150,14 +131,14 @@ describe('MQTT persistent sessions', () => {
   });
 
   it('clean session = 1 discards the previous session [MQTT-3.1.2-6]', async () => {
-    const first = await connectMqtt(port, { clientId: 'persist-2', clean: false });
+    const first = await connectMqtt(file.port(), { clientId: 'persist-2', clean: false });
     await first.subscribeAsync('wipe/t', { qos: 1 });
     await first.endAsync();
-    const clean = await connectMqtt(port, { clientId: 'persist-2', clean: true });
+    const clean = await connectMqtt(file.port(), { clientId: 'persist-2', clean: true });
     await clean.endAsync();
     const pub = await client();
     await pub.publishAsync('wipe/t', 'nobody', { qos: 1 });
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     const connack = await raw.connectAs('persist-2', { clean: false });
     expect(connack).toMatchObject({ returnCode: 0, sessionPresent: false });
     raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'wipe/marker', qos: 1 }] });
@@ -169,7 +150,7 @@ describe('MQTT persistent sessions', () => {
   });
 
   it('redelivers an unacknowledged QoS 1 message with DUP after reconnect [MQTT-3.3.1-1]', async () => {
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     await raw.connectAs('dup-1', { clean: false });
     raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'dup/t', qos: 1 }] });
     await raw.next('suback');
@@ -179,7 +160,7 @@ describe('MQTT persistent sessions', () => {
     expect(first).toMatchObject({ payload: Buffer.from('unacked'), dup: false });
     raw.end();
     await raw.closed;
-    const again = await RawMqtt.connect(port);
+    const again = await RawMqtt.connect(file.port());
     await again.connectAs('dup-1', { clean: false });
     const second = await again.next('publish');
     expect(second).toMatchObject({ payload: Buffer.from('unacked'), dup: true });
@@ -190,7 +171,7 @@ describe('MQTT persistent sessions', () => {
     const sub = await client();
     const inbox = new Inbox(sub);
     await sub.subscribeAsync(['q2dup/t', 'q2dup/end'], { qos: 2 });
-    const raw = await RawMqtt.connect(port);
+    const raw = await RawMqtt.connect(file.port());
     await raw.connectAs('q2-dup-sender');
     const publish = {
       cmd: 'publish',

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { afterAll, beforeAll } from 'vitest';
 import { ADAPTERS } from '../../../src/adapters.js';
 import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
@@ -183,4 +184,35 @@ export class RawMqtt {
   end(): void {
     this.socket.destroy();
   }
+}
+
+/** The usual MQTT test file: one gateway for the whole file, and the clients its tests open,
+ * all closed after it. */
+export function mqttTestFile(): {
+  gateway(): TestGateway;
+  port(): number;
+  client: (opts?: IClientOptions) => Promise<MqttClient>;
+} {
+  let gw: TestGateway | undefined;
+  const clients: MqttClient[] = [];
+  beforeAll(async () => {
+    gw = await startMqttGateway();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await gw?.stop();
+  });
+  const gateway = (): TestGateway => {
+    if (!gw) throw new Error('the gateway has not started');
+    return gw;
+  };
+  return {
+    gateway,
+    port: () => gateway().port('mqtt'),
+    client: async (opts = {}) => {
+      const c = await connectMqtt(gateway().port('mqtt'), opts);
+      clients.push(c);
+      return c;
+    },
+  };
 }
