@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connect, type Channel, type ConfirmChannel } from 'amqplib';
 import { createGateway } from '../src/gateway.js';
-import { fmt, printTable } from './lib-measure.js';
+import { deliveryRow, fmt, printTable } from './lib-measure.js';
 
 interface Scenario {
   readonly name: string;
@@ -27,10 +27,42 @@ interface Scenario {
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { id: 'a', name: 'a: 1 queue, autoack', publishers: 1, messages: 200_000, confirms: false, prefetch: 0, rate: 0 },
-  { id: 'b', name: 'b: confirms + ack, prefetch 100', publishers: 1, messages: 100_000, confirms: true, prefetch: 100, rate: 0 },
-  { id: 'c', name: 'c: 10 pub -> topic -> 10 queues', publishers: 10, messages: 20_000, confirms: false, prefetch: 0, rate: 0 },
-  { id: 'd', name: 'd: latency at 2,000 msg/s', publishers: 1, messages: 10_000, confirms: false, prefetch: 0, rate: 2000 },
+  {
+    id: 'a',
+    name: 'a: 1 queue, autoack',
+    publishers: 1,
+    messages: 200_000,
+    confirms: false,
+    prefetch: 0,
+    rate: 0,
+  },
+  {
+    id: 'b',
+    name: 'b: confirms + ack, prefetch 100',
+    publishers: 1,
+    messages: 100_000,
+    confirms: true,
+    prefetch: 100,
+    rate: 0,
+  },
+  {
+    id: 'c',
+    name: 'c: 10 pub -> topic -> 10 queues',
+    publishers: 10,
+    messages: 20_000,
+    confirms: false,
+    prefetch: 0,
+    rate: 0,
+  },
+  {
+    id: 'd',
+    name: 'd: latency at 2,000 msg/s',
+    publishers: 1,
+    messages: 10_000,
+    confirms: false,
+    prefetch: 0,
+    rate: 2000,
+  },
 ];
 
 interface ConsumerResult {
@@ -89,7 +121,12 @@ async function consumer(url: string, s: Scenario): Promise<ConsumerResult> {
 
 // ------------------------------------------------------------------ publisher process
 
-async function publishAll(ch: Channel | ConfirmChannel, s: Scenario, exchange: string, key: string): Promise<void> {
+async function publishAll(
+  ch: Channel | ConfirmChannel,
+  s: Scenario,
+  exchange: string,
+  key: string,
+): Promise<void> {
   let inFlight = 0;
   let wake: (() => void) | undefined;
   const start = now();
@@ -124,7 +161,9 @@ async function publishAll(ch: Channel | ConfirmChannel, s: Scenario, exchange: s
 }
 
 async function publishers(url: string, s: Scenario): Promise<void> {
-  const conns = await Promise.all(Array.from({ length: s.publishers }, () => connect(url, { noDelay: true })));
+  const conns = await Promise.all(
+    Array.from({ length: s.publishers }, () => connect(url, { noDelay: true })),
+  );
   await Promise.all(
     conns.map(async (c, i) => {
       const ch = s.confirms ? await c.createConfirmChannel() : await c.createChannel();
@@ -137,11 +176,20 @@ async function publishers(url: string, s: Scenario): Promise<void> {
 
 // ------------------------------------------------------------------ driver (parent)
 
-function child(role: '--consumer' | '--publisher', url: string, s: Scenario, onReady?: () => void): Promise<string> {
+function child(
+  role: '--consumer' | '--publisher',
+  url: string,
+  s: Scenario,
+  onReady?: () => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), role, url, JSON.stringify(s)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), role, url, JSON.stringify(s)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -190,15 +238,7 @@ export async function run(): Promise<void> {
       const r = await runScenario(`amqp://guest:guest@127.0.0.1:${port}`, s);
       const cpu = process.cpuUsage(cpu0);
       const rate = r.delivered / r.seconds;
-      const row: Record<string, string> = {
-        scenario: s.name,
-        'msgs/s': fmt(rate),
-        'p50 ms': r.p50.toFixed(2),
-        'p99 ms': r.p99.toFixed(2),
-        'p999 ms': r.p999.toFixed(2),
-        'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(1),
-        'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
-      };
+      const row = deliveryRow(s.name, r, cpu);
       if (rabbit) {
         const rr = await runScenario(rabbit, s);
         const rabbitRate = rr.delivered / rr.seconds;
@@ -216,7 +256,9 @@ export async function run(): Promise<void> {
 
 const [role, url, spec] = process.argv.slice(2);
 if (role === '--consumer') {
-  process.stdout.write(JSON.stringify(await consumer(url ?? '', JSON.parse(spec ?? '{}') as Scenario)));
+  process.stdout.write(
+    JSON.stringify(await consumer(url ?? '', JSON.parse(spec ?? '{}') as Scenario)),
+  );
 } else if (role === '--publisher') {
   await publishers(url ?? '', JSON.parse(spec ?? '{}') as Scenario);
 }

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import rhea, { type EventContext } from 'rhea';
 import { createGateway } from '../src/gateway.js';
-import { fmt, printTable } from './lib-measure.js';
+import { deliveryRow, printTable } from './lib-measure.js';
 
 interface Scenario {
   readonly id: string;
@@ -27,9 +27,30 @@ interface Scenario {
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { id: 'a', name: 'a: 1 queue, unsettled, credit 100', messages: 100_000, presettled: false, credit: 100, rate: 0 },
-  { id: 'b', name: 'b: 1 queue, pre-settled', messages: 200_000, presettled: true, credit: 1000, rate: 0 },
-  { id: 'c', name: 'c: latency at 2,000 msg/s', messages: 10_000, presettled: false, credit: 100, rate: 2000 },
+  {
+    id: 'a',
+    name: 'a: 1 queue, unsettled, credit 100',
+    messages: 100_000,
+    presettled: false,
+    credit: 100,
+    rate: 0,
+  },
+  {
+    id: 'b',
+    name: 'b: 1 queue, pre-settled',
+    messages: 200_000,
+    presettled: true,
+    credit: 1000,
+    rate: 0,
+  },
+  {
+    id: 'c',
+    name: 'c: latency at 2,000 msg/s',
+    messages: 10_000,
+    presettled: false,
+    credit: 100,
+    rate: 2000,
+  },
 ];
 
 interface ConsumerResult {
@@ -86,7 +107,8 @@ function consumer(port: number, s: Scenario): Promise<ConsumerResult> {
       const seconds = (now() - first) / 1000;
       connection.close();
       latencies.sort();
-      const pct = (p: number): number => latencies[Math.min(s.messages - 1, Math.floor(s.messages * p))] ?? 0;
+      const pct = (p: number): number =>
+        latencies[Math.min(s.messages - 1, Math.floor(s.messages * p))] ?? 0;
       resolve({ delivered, seconds, p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) });
     });
   });
@@ -195,15 +217,7 @@ export async function run(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const r = await runScenario(port, s);
       const cpu = process.cpuUsage(cpu0);
-      rows.push({
-        scenario: s.name,
-        'msgs/s': fmt(r.delivered / r.seconds),
-        'p50 ms': r.p50.toFixed(2),
-        'p99 ms': r.p99.toFixed(2),
-        'p999 ms': r.p999.toFixed(2),
-        'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(1),
-        'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
-      });
+      rows.push(deliveryRow(s.name, r, cpu));
     }
   } finally {
     await gateway.stop();
@@ -212,13 +226,15 @@ export async function run(): Promise<void> {
   if (process.env['BENCH_AMQP10_NO_091']) return;
   process.stdout.write('\nAMQP 0-9-1, same machine and run (bench/amqp091.ts):\n');
   process.env['BENCH_AMQP091_SCENARIOS'] ??= 'abd';
-  const amqp091 = (await import('./amqp091.js'));
+  const amqp091 = await import('./amqp091.js');
   await amqp091.run();
 }
 
 const [role, portArg, spec] = process.argv.slice(2);
 if (role === '--consumer') {
-  process.stdout.write(JSON.stringify(await consumer(Number(portArg), JSON.parse(spec ?? '{}') as Scenario)));
+  process.stdout.write(
+    JSON.stringify(await consumer(Number(portArg), JSON.parse(spec ?? '{}') as Scenario)),
+  );
 } else if (role === '--publisher') {
   await publisher(Number(portArg), JSON.parse(spec ?? '{}') as Scenario);
 }

@@ -33,3 +33,30 @@ export function printTable(rows: readonly Record<string, string>[]): void {
   process.stdout.write(`${line(cols)}\n`);
   for (const r of rows) process.stdout.write(`${line(cols.map((c) => r[c] ?? ''))}\n`);
 }
+
+/** What a consuming client process reports. */
+export interface DeliveryResult {
+  readonly delivered: number;
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+}
+
+/** One table row: throughput, latency percentiles, broker CPU per delivered message (the fair
+ * figure when the clients, not the broker, limit the rate) and broker RSS. */
+export function deliveryRow(
+  scenario: string,
+  r: DeliveryResult,
+  cpu: NodeJS.CpuUsage,
+): Record<string, string> {
+  return {
+    scenario,
+    'msgs/s': fmt(r.delivered / r.seconds),
+    'p50 ms': r.p50.toFixed(2),
+    'p99 ms': r.p99.toFixed(2),
+    'p999 ms': r.p999.toFixed(2),
+    'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(2),
+    'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
+  };
+}

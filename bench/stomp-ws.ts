@@ -21,7 +21,7 @@ import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import mqtt from 'mqtt';
 import { createGateway } from '../src/gateway.js';
-import { fmt, printTable } from './lib-measure.js';
+import { deliveryRow, fmt, printTable } from './lib-measure.js';
 
 interface FanoutSpec {
   readonly name: string;
@@ -335,15 +335,7 @@ export async function run(): Promise<void> {
       const r = JSON.parse(await subs.done) as SubscriberResult;
       await pub;
       const cpu = process.cpuUsage(cpu0);
-      rows.push({
-        scenario: spec.name,
-        'msgs/s': fmt(r.delivered / r.seconds),
-        'p50 ms': r.p50.toFixed(2),
-        'p99 ms': r.p99.toFixed(2),
-        'p999 ms': r.p999.toFixed(2),
-        'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(2),
-        'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
-      });
+      rows.push(deliveryRow(spec.name, r, cpu));
     }
   } finally {
     await gateway.stop();
