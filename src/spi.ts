@@ -237,8 +237,22 @@ export interface VhostApi {
   ): number;
   purgeQueue(name: string, opts?: { readonly connectionId?: string }): number;
   queueInfo(name: string): QueueInfo | undefined;
-  bindQueue(queue: string, exchange: string, routingKey: string, args?: Arguments): void;
-  unbindQueue(queue: string, exchange: string, routingKey: string, args?: Arguments): void;
+  /** `opts.connectionId`: the binding connection, checked against an exclusive queue's owner
+   * (RESOURCE_LOCKED, as RabbitMQ). */
+  bindQueue(
+    queue: string,
+    exchange: string,
+    routingKey: string,
+    args?: Arguments,
+    opts?: { readonly connectionId?: string },
+  ): void;
+  unbindQueue(
+    queue: string,
+    exchange: string,
+    routingKey: string,
+    args?: Arguments,
+    opts?: { readonly connectionId?: string },
+  ): void;
   bindExchange(destination: string, source: string, routingKey: string, args?: Arguments): void;
   unbindExchange(destination: string, source: string, routingKey: string, args?: Arguments): void;
   publish(message: Message, opts?: PublishOptions): PublishResult;

@@ -339,16 +339,30 @@ export class Vhost implements VhostApi, QueueHooks {
 
   // ------------------------------------------------------------------ bindings
 
-  bindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
-    this.#bind(this.#queueDestination(queue), exchange, routingKey, args);
+  bindQueue(
+    queue: string,
+    exchange: string,
+    routingKey: string,
+    args: Arguments = {},
+    opts: { readonly connectionId?: string } = {},
+  ): void {
+    this.#bind(this.#queueDestination(queue, opts.connectionId), exchange, routingKey, args);
   }
 
-  unbindQueue(queue: string, exchange: string, routingKey: string, args: Arguments = {}): void {
-    this.#unbind(this.#queueDestination(queue), exchange, routingKey, args);
+  unbindQueue(
+    queue: string,
+    exchange: string,
+    routingKey: string,
+    args: Arguments = {},
+    opts: { readonly connectionId?: string } = {},
+  ): void {
+    this.#unbind(this.#queueDestination(queue, opts.connectionId), exchange, routingKey, args);
   }
 
-  #queueDestination(name: string): Destination {
-    if (!this.#queues.has(name)) throw notFound('queue', name);
+  #queueDestination(name: string, connectionId: string | undefined): Destination {
+    const q = this.#queues.get(name);
+    if (!q) throw notFound('queue', name);
+    if (connectionId !== undefined) q.checkAccess(connectionId);
     return { kind: 'queue', name };
   }
 

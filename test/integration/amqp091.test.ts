@@ -386,7 +386,9 @@ describe('AMQP 0-9-1 publisher confirms and transactions', () => {
     await peer.expectMethod('ConfirmSelectOk');
     const frames: Buffer[] = [];
     for (let i = 0; i < 3; i++) {
-      frames.push(defs.encodeMethod(defs.BasicPublish as number, 1, { exchange: '', routingKey: q.queue }));
+      frames.push(
+        defs.encodeMethod(defs.BasicPublish as number, 1, { exchange: '', routingKey: q.queue }),
+      );
       frames.push(defs.encodeProperties(60, 1, 0, {}));
     }
     peer.socket.write(Buffer.concat(frames));
@@ -521,12 +523,19 @@ describe('AMQP 0-9-1 topology', () => {
     for (const body of ['1', '2', '3']) ch.sendToQueue(q.queue, Buffer.from(body));
     await ch.waitForConfirms();
     const kept: string[] = [];
-    for (let m = await ch.get(q.queue, { noAck: true }); m; m = await ch.get(q.queue, { noAck: true })) {
+    for (
+      let m = await ch.get(q.queue, { noAck: true });
+      m;
+      m = await ch.get(q.queue, { noAck: true })
+    ) {
       kept.push(m.content.toString());
     }
     expect(kept).toEqual(['2', '3']);
     const expiring = await ch.assertQueue('', { exclusive: true, expires: 30 });
-    await eventually(() => vhost.queueInfo(expiring.queue) === undefined, 'x-expires deleted the unused queue');
+    await eventually(
+      () => vhost.queueInfo(expiring.queue) === undefined,
+      'x-expires deleted the unused queue',
+    );
     await ch.close();
   });
 
@@ -546,7 +555,10 @@ describe('AMQP 0-9-1 topology', () => {
 
   it('applies x-single-active-consumer: only the first consumer receives', async () => {
     const ch = await confirmChannel();
-    const q = await ch.assertQueue('', { exclusive: true, arguments: { 'x-single-active-consumer': true } });
+    const q = await ch.assertQueue('', {
+      exclusive: true,
+      arguments: { 'x-single-active-consumer': true },
+    });
     const first = await consumeInto(ch, q.queue, { noAck: true });
     const second = await consumeInto(ch, q.queue, { noAck: true });
     for (let i = 0; i < 4; i++) ch.sendToQueue(q.queue, Buffer.from(String(i)));
@@ -559,7 +571,12 @@ describe('AMQP 0-9-1 topology', () => {
   it('answers nothing to nowait methods (queue.declare, queue.bind, exchange.declare)', async () => {
     const peer = await RawPeer.open(gw.port('amqp091'));
     const name = unique('nowait');
-    peer.method(defs.ExchangeDeclare as number, 1, { exchange: name, type: 'fanout', nowait: true, autoDelete: true });
+    peer.method(defs.ExchangeDeclare as number, 1, {
+      exchange: name,
+      type: 'fanout',
+      nowait: true,
+      autoDelete: true,
+    });
     peer.method(defs.QueueDeclare as number, 1, { queue: name, exclusive: true, nowait: true });
     peer.method(defs.QueueBind as number, 1, { queue: name, exchange: name, nowait: true });
     peer.method(defs.BasicQos as number, 1, { prefetchCount: 1 });
@@ -588,6 +605,18 @@ describe('AMQP 0-9-1 topology', () => {
     const och = await other.createChannel();
     och.on('error', () => undefined);
     await expect(och.consume(q.queue, () => undefined)).rejects.toThrow(/405/);
+    await other.close();
+    await ch.close();
+  });
+
+  it('405 RESOURCE_LOCKED for binding another connection\u2019s exclusive queue (RabbitMQ)', async () => {
+    const ch = await channel();
+    const q = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(q.queue, 'amq.topic', 'own.binding');
+    const other = await connect(url);
+    const och = await other.createChannel();
+    och.on('error', () => undefined);
+    await expect(och.bindQueue(q.queue, 'amq.topic', 'stolen.#')).rejects.toThrow(/405/);
     await other.close();
     await ch.close();
   });

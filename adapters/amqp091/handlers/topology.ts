@@ -9,7 +9,12 @@ import { AmqpError, REPLY } from '../amqp-error.js';
 import type { Amqp091Channel } from '../channel.js';
 import type { ClientMethod } from '../codec/defs.js';
 
-const EXCHANGE_TYPES: readonly string[] = ['direct', 'fanout', 'topic', 'headers'] satisfies ExchangeTypeName[];
+const EXCHANGE_TYPES: readonly string[] = [
+  'direct',
+  'fanout',
+  'topic',
+  'headers',
+] satisfies ExchangeTypeName[];
 
 function isExchangeType(t: string): t is ExchangeTypeName {
   return EXCHANGE_TYPES.includes(t);
@@ -25,7 +30,9 @@ export function onExchangeMethod(ch: Amqp091Channel, m: ExchangeMethod): void {
       const f = m.fields;
       if (!f.passive && !isExchangeType(f.type)) {
         // RabbitMQ: a hard error, the type is not known to the broker.
-        throw new AmqpError(REPLY.COMMAND_INVALID, `unknown exchange type '${f.type}'`, { methodId: m.id });
+        throw new AmqpError(REPLY.COMMAND_INVALID, `unknown exchange type '${f.type}'`, {
+          methodId: m.id,
+        });
       }
       if (!f.passive) ch.authorize('configure', 'exchange', f.exchange);
       vhost.declareExchange(
@@ -110,10 +117,10 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
       ch.authorize('write', 'queue', queue);
       ch.authorize('read', 'exchange', f.exchange, routingKey);
       if (m.name === 'QueueBind') {
-        vhost.bindQueue(queue, f.exchange, routingKey, f.arguments);
+        vhost.bindQueue(queue, f.exchange, routingKey, f.arguments, { connectionId: ch.conn.id });
         if (!m.fields.nowait) ch.reply('QueueBindOk', {});
       } else {
-        vhost.unbindQueue(queue, f.exchange, routingKey, f.arguments);
+        vhost.unbindQueue(queue, f.exchange, routingKey, f.arguments, { connectionId: ch.conn.id });
         ch.reply('QueueUnbindOk', {});
       }
       return;
@@ -129,7 +136,11 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
       const f = m.fields;
       const queue = ch.queueName(f.queue);
       ch.authorize('configure', 'queue', queue);
-      const messageCount = vhost.deleteQueue(queue, { ifUnused: f.ifUnused, ifEmpty: f.ifEmpty, connectionId });
+      const messageCount = vhost.deleteQueue(queue, {
+        ifUnused: f.ifUnused,
+        ifEmpty: f.ifEmpty,
+        connectionId,
+      });
       if (!f.nowait) ch.reply('QueueDeleteOk', { messageCount });
       return;
     }
