@@ -63,6 +63,22 @@ function inequivalent(kind: string, name: string, what: string): BrokerError {
   );
 }
 
+/** A new exchange or queue: `amq.` names are reserved, and the vhost has a cap per kind. */
+function assertCreatable(
+  kind: 'exchange' | 'queue',
+  name: string,
+  count: number,
+  max: number,
+): void {
+  if (name.startsWith(RESERVED_PREFIX)) {
+    throw new BrokerError(
+      'GW_ERR_ACCESS_REFUSED',
+      `${kind} name '${name}' uses the reserved prefix 'amq.'`,
+    );
+  }
+  if (count >= max) throw new BrokerError('GW_ERR_RESOURCE_ERROR', `too many ${kind}s`);
+}
+
 const destKey = (d: Destination): string => `${d.kind}\u0000${d.name}`;
 
 /** One virtual host: exchanges, queues, bindings, routing and dead-lettering. */
@@ -157,15 +173,7 @@ export class Vhost implements VhostApi, QueueHooks {
       this.#assertExchangeEquivalent(existing, spec);
       return;
     }
-    if (spec.name.startsWith(RESERVED_PREFIX)) {
-      throw new BrokerError(
-        'GW_ERR_ACCESS_REFUSED',
-        `exchange name '${spec.name}' uses the reserved prefix 'amq.'`,
-      );
-    }
-    if (this.#exchanges.size >= this.#limits.maxExchanges) {
-      throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many exchanges');
-    }
+    assertCreatable('exchange', spec.name, this.#exchanges.size, this.#limits.maxExchanges);
     // Not inside `persistence?.(...)`: optional chaining would skip the creation itself.
     const x = this.#createExchange(spec);
     this.persistence?.exchangeDeclared(x);
@@ -244,15 +252,7 @@ export class Vhost implements VhostApi, QueueHooks {
       existing.touch();
       return existing.info();
     }
-    if (spec.name.startsWith(RESERVED_PREFIX)) {
-      throw new BrokerError(
-        'GW_ERR_ACCESS_REFUSED',
-        `queue name '${spec.name}' uses the reserved prefix 'amq.'`,
-      );
-    }
-    if (this.#queues.size >= this.#limits.maxQueues) {
-      throw new BrokerError('GW_ERR_RESOURCE_ERROR', 'too many queues');
-    }
+    assertCreatable('queue', spec.name, this.#queues.size, this.#limits.maxQueues);
     const name = spec.name === '' ? `amq.gen-${randomBytes(16).toString('base64url')}` : spec.name;
     const queue = new Queue(
       {

@@ -206,28 +206,12 @@ describe('AMQP 0-9-1 random input after the handshake', () => {
 
 describe('AMQP 0-9-1 §2.2.4 handshake', () => {
   it('403 ACCESS_REFUSED on a wrong password (authentication_failure_close)', async () => {
-    const peer = await RawPeer.connect(port);
-    peer.socket.write(HEADER_091);
-    await peer.expectMethod('ConnectionStart');
-    peer.method(defs.ConnectionStartOk as number, 0, {
-      clientProperties: {},
-      mechanism: 'PLAIN',
-      response: Buffer.from('\u0000guest\u0000wrong'),
-      locale: 'en_US',
-    });
+    const peer = await RawPeer.startedWith(port, 'wrong');
     await expectConnectionClose(peer, 403);
   });
 
   it('530 NOT_ALLOWED for an unknown vhost', async () => {
-    const peer = await RawPeer.connect(port);
-    peer.socket.write(HEADER_091);
-    await peer.expectMethod('ConnectionStart');
-    peer.method(defs.ConnectionStartOk as number, 0, {
-      clientProperties: {},
-      mechanism: 'PLAIN',
-      response: Buffer.from('\u0000guest\u0000guest'),
-      locale: 'en_US',
-    });
+    const peer = await RawPeer.startedWith(port, 'guest');
     await peer.expectMethod('ConnectionTune');
     peer.method(defs.ConnectionTuneOk as number, 0, {
       channelMax: 0,
@@ -239,15 +223,7 @@ describe('AMQP 0-9-1 §2.2.4 handshake', () => {
   });
 
   it('530 NOT_ALLOWED when tune-ok asks for more than the server offered', async () => {
-    const peer = await RawPeer.connect(port);
-    peer.socket.write(HEADER_091);
-    await peer.expectMethod('ConnectionStart');
-    peer.method(defs.ConnectionStartOk as number, 0, {
-      clientProperties: {},
-      mechanism: 'PLAIN',
-      response: Buffer.from('\u0000guest\u0000guest'),
-      locale: 'en_US',
-    });
+    const peer = await RawPeer.startedWith(port, 'guest');
     await peer.expectMethod('ConnectionTune');
     peer.method(defs.ConnectionTuneOk as number, 0, {
       channelMax: 0,

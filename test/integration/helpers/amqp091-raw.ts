@@ -85,20 +85,26 @@ export class RawPeer {
     return new RawPeer(socket, framed);
   }
 
-  /** Connects and completes the handshake as guest, with channel 1 open. */
-  static async open(
-    port: number,
-    tune: { heartbeat?: number; frameMax?: number } = {},
-  ): Promise<RawPeer> {
+  /** Connects, sends the 0-9-1 header and answers connection.start with PLAIN guest/<password>. */
+  static async startedWith(port: number, password: string): Promise<RawPeer> {
     const peer = await RawPeer.connect(port);
     peer.socket.write(HEADER_091);
     await peer.expectMethod('ConnectionStart');
     peer.method(defs.ConnectionStartOk as number, 0, {
       clientProperties: {},
       mechanism: 'PLAIN',
-      response: Buffer.from('\u0000guest\u0000guest'),
+      response: Buffer.from(`\u0000guest\u0000${password}`),
       locale: 'en_US',
     });
+    return peer;
+  }
+
+  /** Connects and completes the handshake as guest, with channel 1 open. */
+  static async open(
+    port: number,
+    tune: { heartbeat?: number; frameMax?: number } = {},
+  ): Promise<RawPeer> {
+    const peer = await RawPeer.startedWith(port, 'guest');
     const t = await peer.expectMethod('ConnectionTune');
     peer.method(defs.ConnectionTuneOk as number, 0, {
       channelMax: 0,
