@@ -222,6 +222,9 @@ export interface GetResult {
 /** One virtual host: an isolated set of exchanges, queues and bindings. */
 export interface VhostApi {
   readonly name: string;
+  /** Resolves once every durable change made so far (declares, bindings, messages) is
+   * committed to the store; a durable declare's `-ok` waits for it. */
+  sync(): Promise<void>;
   declareExchange(spec: ExchangeSpec, opts?: DeclareOptions): void;
   deleteExchange(name: string, opts?: { readonly ifUnused?: boolean }): void;
   exchangeExists(name: string): boolean;
@@ -284,6 +287,9 @@ export interface StoredExchange {
 export interface StoredQueue {
   readonly vhost: string;
   readonly spec: QueueSpec;
+  /** Epoch ms since which the queue has had no consumer, so `x-expires` keeps counting across a
+   * restart; absent while it is in use. */
+  readonly unusedSince?: number | undefined;
 }
 export interface StoredBinding {
   readonly vhost: string;

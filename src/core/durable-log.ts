@@ -20,8 +20,17 @@ export class DurableLog implements QueuePersistence {
     this.#onError = onError;
   }
 
+  /** The last write issued: the store commits in call order, so it settles after all others. */
+  #last: Promise<void> = Promise.resolve();
+
   #background(p: Promise<void>): void {
+    this.#last = p;
     p.catch(this.#onError);
+  }
+
+  /** Resolves once every write issued so far is durable. */
+  sync(): Promise<void> {
+    return this.#last;
   }
 
   reportError(err: unknown): void {
@@ -56,8 +65,13 @@ export class DurableLog implements QueuePersistence {
       this.#store.putQueue({
         vhost: this.#vhost,
         spec: { name: o.name, durable: true, autoDelete: o.autoDelete, arguments: o.rawArgs },
+        unusedSince: q.unusedSince,
       }),
     );
+  }
+
+  usageChanged(q: Queue): void {
+    this.queueDeclared(q);
   }
 
   queueDeleted(q: Queue): void {
@@ -91,7 +105,7 @@ export class DurableLog implements QueuePersistence {
   }
 
   append(queue: Queue, entry: Entry): Promise<void> {
-    return this.#store.appendMessage({
+    return (this.#last = this.#store.appendMessage({
       id: entry.storeId,
       vhost: this.#vhost,
       queue: queue.name,
@@ -99,7 +113,7 @@ export class DurableLog implements QueuePersistence {
       expiresAt: entry.expiresAt,
       priority: entry.priority,
       deliveryCount: entry.deliveryCount,
-    });
+    }));
   }
 
   remove(queue: Queue, entry: Entry): void {

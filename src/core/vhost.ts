@@ -116,7 +116,7 @@ export class Vhost implements VhostApi, QueueHooks {
       items.filter((i) => i.vhost === this.name);
     for (const { spec } of mine(topology.exchanges))
       if (!this.#exchanges.has(spec.name)) this.#createExchange(spec);
-    for (const { spec } of mine(topology.queues)) this.declareQueue(spec);
+    for (const q of mine(topology.queues)) this.#createQueue(q.spec, q.unusedSince);
     for (const b of mine(topology.bindings)) {
       // A binding whose end is gone (written by an older version) must not stop the start.
       const dest = b.destinationKind === 'queue' ? this.#queues : this.#exchanges;
@@ -140,7 +140,14 @@ export class Vhost implements VhostApi, QueueHooks {
       });
     }
     this.persistence = log;
-    for (const q of this.#queues.values()) q.dispatch();
+    for (const q of this.#queues.values()) {
+      q.resumeExpiry();
+      q.dispatch();
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.persistence?.sync() ?? Promise.resolve();
   }
 
   // ------------------------------------------------------------------ exchanges
@@ -253,6 +260,10 @@ export class Vhost implements VhostApi, QueueHooks {
       return existing.info();
     }
     assertCreatable('queue', spec.name, this.#queues.size, this.#limits.maxQueues);
+    return this.#createQueue(spec, undefined).info();
+  }
+
+  #createQueue(spec: QueueSpec, unusedSince: number | undefined): Queue {
     const name = spec.name === '' ? `amq.gen-${randomBytes(16).toString('base64url')}` : spec.name;
     const queue = new Queue(
       {
@@ -263,12 +274,13 @@ export class Vhost implements VhostApi, QueueHooks {
         args: parseQueueArgs(spec.arguments ?? {}),
         rawArgs: spec.arguments ?? {},
         maxConsumers: this.#limits.maxConsumersPerQueue,
+        unusedSince,
       },
       this,
     );
     this.#queues.set(name, queue);
     this.persistence?.queueDeclared(queue);
-    return queue.info();
+    return queue;
   }
 
   #assertQueueEquivalent(q: Queue, spec: QueueSpec): void {

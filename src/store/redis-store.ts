@@ -3,7 +3,6 @@ import { pendingBatch, type PendingBatch } from './pending-batch.js';
 import { BrokerError } from '../core/errors.js';
 import type {
   ExchangeSpec,
-  QueueSpec,
   RetainedMessage,
   Store,
   StoredBinding,
@@ -16,6 +15,7 @@ import { bindingKey } from './binding-key.js';
 import { CommandBatch } from './redis-batch.js';
 import { IdBlocks } from './id-blocks.js';
 import { decodeValue, encodeValue } from './message-codec.js';
+import { decodeQueue, encodeQueue } from './queue-record.js';
 import { RedisKeys } from './redis-keys.js';
 import { decodeRecord, encodeRecord } from './redis-record.js';
 
@@ -206,7 +206,7 @@ export class RedisStore implements Store {
       vhosts.forEach((vhost, i) => {
         for (const b of hash(3 * i))
           exchanges.push({ vhost, spec: decodeValue(b) as ExchangeSpec });
-        for (const b of hash(3 * i + 1)) queues.push({ vhost, spec: decodeValue(b) as QueueSpec });
+        for (const b of hash(3 * i + 1)) queues.push(decodeQueue(vhost, b));
         for (const b of hash(3 * i + 2)) bindings.push(decodeValue(b) as StoredBinding);
       });
       return { exchanges, queues, bindings };
@@ -228,10 +228,10 @@ export class RedisStore implements Store {
   }
 
   putQueue(q: StoredQueue): Promise<void> {
-    const spec = encodeValue(q.spec);
+    const record = encodeQueue(q);
     return this.#write((b) => {
       b.add('sadd', this.#keys.vhosts, q.vhost);
-      b.add('hset', this.#keys.queues(q.vhost), q.spec.name, spec);
+      b.add('hset', this.#keys.queues(q.vhost), q.spec.name, record);
     });
   }
 

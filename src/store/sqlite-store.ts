@@ -6,7 +6,6 @@ import { BrokerError } from '../core/errors.js';
 import type {
   Arguments,
   ExchangeSpec,
-  QueueSpec,
   RetainedMessage,
   Store,
   StoredBinding,
@@ -17,6 +16,7 @@ import type {
 } from '../spi.js';
 import { bindingKey } from './binding-key.js';
 import { decodeMessage, decodeValue, encodeMessageMeta, encodeValue } from './message-codec.js';
+import { decodeQueue, encodeQueue } from './queue-record.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -186,10 +186,9 @@ export class SqliteStore implements Store {
       vhost: r.vhost,
       spec: decodeValue(r.spec) as ExchangeSpec,
     }));
-    const queues = (sql.queues.all() as { vhost: string; spec: Buffer }[]).map((r) => ({
-      vhost: r.vhost,
-      spec: decodeValue(r.spec) as QueueSpec,
-    }));
+    const queues = (sql.queues.all() as { vhost: string; spec: Buffer }[]).map((r) =>
+      decodeQueue(r.vhost, r.spec),
+    );
     const bindings = (
       sql.bindings.all() as {
         vhost: string;
@@ -220,8 +219,8 @@ export class SqliteStore implements Store {
   }
 
   putQueue(q: StoredQueue): Promise<void> {
-    const spec = encodeValue(q.spec);
-    return this.#write(() => this.#stmts().putQueue.run(q.vhost, q.spec.name, spec));
+    const record = encodeQueue(q);
+    return this.#write(() => this.#stmts().putQueue.run(q.vhost, q.spec.name, record));
   }
 
   deleteQueue(vhost: string, name: string): Promise<void> {

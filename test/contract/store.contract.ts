@@ -105,6 +105,17 @@ export function storeContract(name: string, opts: StoreContractOptions): void {
       expect(t.exchanges.map((x) => x.vhost)).toEqual(['/']);
     });
 
+    it('keeps when a queue became unused, and its clearing (x-expires across a restart)', async () => {
+      const s = await fresh();
+      const spec = { name: 'q', durable: true, arguments: { 'x-expires': 1000 } };
+      await s.putQueue({ vhost: '/', spec, unusedSince: 1_700_000_000_123 });
+      expect((await s.loadTopology()).queues[0]?.unusedSince).toBe(1_700_000_000_123);
+      await s.putQueue({ vhost: '/', spec });
+      const [q] = (await s.loadTopology()).queues;
+      expect(q?.spec).toEqual(spec);
+      expect(q?.unusedSince).toBeUndefined();
+    });
+
     it("returns a queue's messages in id order with every header type intact", async () => {
       const s = await fresh();
       const ms = ['one', 'two', 'three'].map((body) => stored(s, 'q', body));

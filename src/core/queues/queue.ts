@@ -31,6 +31,8 @@ export interface QueuePersistence {
   append(queue: Queue, entry: Entry): Promise<void>;
   remove(queue: Queue, entry: Entry): void;
   delivered(queue: Queue, entry: Entry): void;
+  /** The queue's `unusedSince` changed (x-expires). */
+  usageChanged(queue: Queue): void;
 }
 
 export interface EnqueueResult {
@@ -48,7 +50,13 @@ export interface QueueOptions {
   /** The arguments as declared, kept for the store and for equivalence messages. */
   readonly rawArgs: Arguments;
   readonly maxConsumers: number;
+  /** Restored from the store: x-expires counts from here rather than from now. */
+  readonly unusedSince?: number | undefined;
 }
+
+/** A newer `unusedSince` is written at most this often (a polling basic.get touches the queue
+ * each time); after a restart the queue may expire up to this much early. */
+const UNUSED_WRITE_INTERVAL_MS = 1000;
 
 export type EnqueueOutcome = 'queued' | 'refused';
 const QUEUED: EnqueueResult = { outcome: 'queued' };
@@ -78,12 +86,29 @@ export class Queue implements ConsumerHost, SettleTarget {
   #deleted = false;
   #ttlTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
+  #unusedSince: number | undefined;
 
   constructor(options: QueueOptions, hooks: QueueHooks) {
     this.options = options;
     this.#hooks = hooks;
     this.#ready = new ReadyList(options.args.maxPriority);
-    this.touch();
+    // A restored queue's expiry waits for `resumeExpiry`, once recovery has finished.
+    if (options.unusedSince === undefined) this.touch();
+    else this.#unusedSince = options.unusedSince;
+  }
+
+  /** After recovery: x-expires goes on counting from the stored `unusedSince`. */
+  resumeExpiry(now = Date.now()): void {
+    const { expires } = this.options.args;
+    const since = this.#unusedSince;
+    if (expires === undefined || this.#expiryTimer || this.#consumers.length > 0) return;
+    if (since === undefined) this.touch(now);
+    else this.#armExpiry(Math.max(0, since + expires - now));
+  }
+
+  /** Since when the queue has had no consumer (tracked only with x-expires). */
+  get unusedSince(): number | undefined {
+    return this.#unusedSince;
   }
 
   get name(): string {
@@ -287,17 +312,32 @@ export class Queue implements ConsumerHost, SettleTarget {
   }
 
   /** x-expires: the queue goes after this long unused (no consumers, no get, no redeclare). */
-  touch(): void {
+  touch(now = Date.now()): void {
     const { expires } = this.options.args;
     if (expires === undefined || this.#deleted) return;
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     this.#expiryTimer = undefined;
-    if (this.#consumers.length > 0) return;
+    if (this.#consumers.length > 0) {
+      this.#setUnusedSince(undefined);
+      return;
+    }
+    const since = this.#unusedSince;
+    if (since === undefined || now - since >= UNUSED_WRITE_INTERVAL_MS) this.#setUnusedSince(now);
+    this.#armExpiry(expires);
+  }
+
+  #armExpiry(ms: number): void {
     this.#expiryTimer = setTimeout(() => {
       this.#expiryTimer = undefined;
       this.#hooks.expire(this);
-    }, expires);
+    }, ms);
     this.#expiryTimer.unref();
+  }
+
+  #setUnusedSince(since: number | undefined): void {
+    if (since === this.#unusedSince) return;
+    this.#unusedSince = since;
+    this.#hooks.persistence?.usageChanged(this);
   }
 
   // ------------------------------------------------------------------ consumers

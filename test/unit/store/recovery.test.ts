@@ -128,6 +128,40 @@ describe('restart recovery (sqlite)', () => {
     }
   });
 
+  it('queue expiry (x-expires) keeps counting across a restart; a queue in use at the stop starts afresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-recover-'));
+    dirs.push(dir);
+    const g1 = await start(dir);
+    const v = g1.broker.vhost('/');
+    const expiring = (name: string, ms: number): void => {
+      v.declareQueue({ name, durable: true, arguments: { 'x-expires': ms } });
+    };
+    expiring('short', 30_000);
+    expiring('long', 600_000);
+    expiring('busy', 30_000);
+    v.consume('busy', { deliver: () => true, cancelled: () => undefined }, { noAck: true });
+    await v.sync();
+    await stop(g1);
+    // Down for a minute: 'short' ran out while unused; 'busy' had a consumer until the end.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 });
+    try {
+      const g2 = await start(dir);
+      const v2 = g2.broker.vhost('/');
+      await vi.waitFor(() => {
+        expect(v2.queueInfo('short')).toBeUndefined();
+      });
+      expect(v2.queueInfo('long')).toBeDefined();
+      expect(v2.queueInfo('busy')).toBeDefined();
+      await v2.sync();
+      await stop(g2);
+      const g3 = await start(dir);
+      expect(g3.broker.vhost('/').queueInfo('short')).toBeUndefined();
+      expect(g3.broker.vhost('/').queueInfo('long')).toBeDefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('an unreadable data file gives a clear error at start, naming the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-recover-'));
     dirs.push(dir);
