@@ -326,6 +326,13 @@ export interface RetainedMessage {
   readonly message: Message;
 }
 
+/** One entry of the keyed-record area: adapter state the core does not model (MQTT sessions). */
+export interface StoredRecord {
+  readonly key: string;
+  /** Opaque to the store, kept byte for byte. */
+  readonly value: Buffer;
+}
+
 /**
  * Durable state. Writes are queued in call order and committed in batches (group commit); the
  * promise of a write resolves once the batch holding it is durable. Run
@@ -355,6 +362,12 @@ export interface Store {
   putRetained(r: RetainedMessage): Promise<void>;
   deleteRetained(vhost: string, topic: string): Promise<void>;
   listRetained(vhost: string): Promise<readonly RetainedMessage[]>;
+  /** Writes or replaces the record `key` in the area `kind` (e.g. `mqtt:<vhost>:subs`). */
+  putRecord(kind: string, key: string, value: Buffer): Promise<void>;
+  deleteRecord(kind: string, key: string): Promise<void>;
+  /** The records of `kind` in ascending key order as `<` compares strings, so a caller can
+   * keep an order with sortable keys. */
+  listRecords(kind: string): Promise<readonly StoredRecord[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ import type {
   StoredExchange,
   StoredMessage,
   StoredQueue,
+  StoredRecord,
   Topology,
 } from '../spi.js';
 import { bindingKey } from './binding-key.js';
+import { byKey } from './record-order.js';
 
 const key = (vhost: string, name: string): string => `${vhost}\u0000${name}`;
 
@@ -20,6 +22,8 @@ export class MemoryStore implements Store {
   /** Per queue: id -> message, in insertion (= id) order. */
   readonly #messages = new Map<string, Map<number, StoredMessage>>();
   readonly #retained = new Map<string, RetainedMessage>();
+  /** kind -> key -> value */
+  readonly #records = new Map<string, Map<string, Buffer>>();
   #nextId = 1;
 
   async open(): Promise<void> {
@@ -91,5 +95,17 @@ export class MemoryStore implements Store {
   }
   async listRetained(vhost: string): Promise<readonly RetainedMessage[]> {
     return [...this.#retained.values()].filter((r) => r.vhost === vhost);
+  }
+
+  async putRecord(kind: string, key: string, value: Buffer): Promise<void> {
+    let area = this.#records.get(kind);
+    if (!area) this.#records.set(kind, (area = new Map<string, Buffer>()));
+    area.set(key, value);
+  }
+  async deleteRecord(kind: string, key: string): Promise<void> {
+    this.#records.get(kind)?.delete(key);
+  }
+  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
+    return byKey([...(this.#records.get(kind) ?? [])].map(([key, value]) => ({ key, value })));
   }
 }

@@ -13,6 +13,7 @@
  *   P vh:<vh>:q:<q>:ids           zset    message ids, score = id (the queue's order)
  *   P vh:<vh>:q:<q>:msgs          hash    id -> message record (see redis-record.ts)
  *   P vh:<vh>:q:<q>:deliveries    hash    id -> delivery count, absent = 0
+ *   P rec:<kind>                  hash    key -> value (the keyed-record area; kind escaped)
  *
  * Messages are a sorted set plus hashes rather than a stream: stream entry ids must grow per
  * key, but ids come from per-process blocks, so two nodes appending to one queue interleave
@@ -59,6 +60,9 @@ export class RedisKeys {
   }
   retained(vhost: string): string {
     return `${this.#vh(vhost)}retained`;
+  }
+  records(kind: string): string {
+    return `${this.#prefix}rec:${escapeKeyPart(kind)}`;
   }
   queue(vhost: string, queue: string): QueueKeys {
     const base = `${this.#vh(vhost)}q:${escapeKeyPart(queue)}:`;

@@ -9,9 +9,11 @@ import type {
   StoredExchange,
   StoredMessage,
   StoredQueue,
+  StoredRecord,
   Topology,
 } from '../spi.js';
 import { bindingKey } from './binding-key.js';
+import { byKey } from './record-order.js';
 import { CommandBatch } from './redis-batch.js';
 import { IdBlocks } from './id-blocks.js';
 import { decodeValue, encodeValue } from './message-codec.js';
@@ -336,6 +338,30 @@ export class RedisStore implements Store {
         topic,
         message: decodeRecord(b).message,
       }));
+    });
+  }
+
+  putRecord(kind: string, key: string, value: Buffer): Promise<void> {
+    return this.#write((b) => {
+      b.add('hset', this.#keys.records(kind), key, value);
+    });
+  }
+
+  deleteRecord(kind: string, key: string): Promise<void> {
+    return this.#write((b) => {
+      b.add('hdel', this.#keys.records(kind), key);
+    });
+  }
+
+  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
+    return this.#read('records', async (r) => {
+      // The flat reply, not hgetallBuffer's object: a key such as `__proto__` survives.
+      const flat = (await r.callBuffer('HGETALL', this.#keys.records(kind))) as Buffer[];
+      const records: StoredRecord[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        records.push({ key: String(flat[i]), value: flat[i + 1] as Buffer });
+      }
+      return byKey(records);
     });
   }
 }

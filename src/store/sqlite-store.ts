@@ -12,9 +12,11 @@ import type {
   StoredExchange,
   StoredMessage,
   StoredQueue,
+  StoredRecord,
   Topology,
 } from '../spi.js';
 import { bindingKey } from './binding-key.js';
+import { byKey } from './record-order.js';
 import { decodeMessage, decodeValue, encodeMessageMeta, encodeValue } from './message-codec.js';
 import { decodeQueue, encodeQueue } from './queue-record.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -50,6 +52,9 @@ const SQL = {
   putRetained: 'INSERT OR REPLACE INTO retained (vhost, topic, meta, body) VALUES (?, ?, ?, ?)',
   deleteRetained: 'DELETE FROM retained WHERE vhost = ? AND topic = ?',
   listRetained: 'SELECT topic, meta, body FROM retained WHERE vhost = ?',
+  putRecord: 'INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)',
+  deleteRecord: 'DELETE FROM records WHERE kind = ? AND key = ?',
+  listRecords: 'SELECT key, value FROM records WHERE kind = ?',
   exchanges: 'SELECT vhost, spec FROM exchanges',
   queues: 'SELECT vhost, spec FROM queues',
   bindings: 'SELECT vhost, source, dkind, dest, rkey, args FROM bindings',
@@ -318,6 +323,19 @@ export class SqliteStore implements Store {
       body: Buffer;
     }[];
     return rows.map((r) => ({ vhost, topic: r.topic, message: decodeMessage(r.meta, r.body) }));
+  }
+
+  putRecord(kind: string, key: string, value: Buffer): Promise<void> {
+    return this.#write(() => this.#stmts().putRecord.run(kind, key, value));
+  }
+
+  deleteRecord(kind: string, key: string): Promise<void> {
+    return this.#write(() => this.#stmts().deleteRecord.run(kind, key));
+  }
+
+  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
+    await this.#flushNow();
+    return byKey(this.#stmts().listRecords.all(kind) as StoredRecord[]);
   }
 }
 

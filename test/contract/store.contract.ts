@@ -177,6 +177,31 @@ export function storeContract(name: string, opts: StoreContractOptions): void {
       expect((await s.listRetained('/')).map((r) => r.topic)).toEqual(['a/c']);
     });
 
+    it('keeps keyed records per kind, byte for byte; put replaces, delete removes', async () => {
+      const s = await fresh();
+      const bytes = Buffer.from([0, 255, 10, 13, 0x80, 0]);
+      await s.putRecord('mqtt:/:subs', 'c1', Buffer.from('v1'));
+      await s.putRecord('mqtt:/:subs', 'c1', bytes);
+      await s.putRecord('mqtt:/:subs', '__proto__', Buffer.from('odd key'));
+      await s.putRecord('mqtt:other:subs', 'c1', Buffer.from('other kind'));
+      await s.putRecord('mqtt:/:subs', 'gone', Buffer.from('x'));
+      await s.deleteRecord('mqtt:/:subs', 'gone');
+      await s.deleteRecord('mqtt:/:subs', 'never-there');
+      const list = await s.listRecords('mqtt:/:subs');
+      expect(list.map((r) => r.key)).toEqual(['__proto__', 'c1']);
+      expect(Buffer.compare(list[1]?.value ?? Buffer.alloc(0), bytes)).toBe(0);
+      expect(await s.listRecords('empty')).toEqual([]);
+    });
+
+    it('lists records in key order whatever the write order (sortable keys keep a sequence)', async () => {
+      const s = await fresh();
+      const keys = ['c\u0000000a', 'b\u00000002', 'c\u00000001', 'c\u00000010', 'b\u00000001'];
+      await Promise.all(keys.map((k) => s.putRecord('q', k, Buffer.from(k))));
+      const list = await s.listRecords('q');
+      expect(list.map((r) => r.key)).toEqual([...keys].sort());
+      expect(list.map((r) => r.value.toString())).toEqual([...keys].sort());
+    });
+
     if (opts.reopen) {
       const reopen = opts.reopen;
       it('everything written before close is there after reopening', async () => {
@@ -189,6 +214,9 @@ export function storeContract(name: string, opts: StoreContractOptions): void {
         void s.appendMessage(acked);
         void s.removeMessage('/', 'q', acked.id);
         void s.putRetained({ vhost: '/', topic: 't', message: message('r') });
+        void s.putRecord('k', 'kept', Buffer.from('r1'));
+        void s.putRecord('k', 'dropped', Buffer.from('r2'));
+        void s.deleteRecord('k', 'dropped');
         await s.close();
         const again = await fresh(reopen);
         expect((await again.loadTopology()).queues.map((q) => q.spec.name)).toEqual(['q']);
@@ -196,6 +224,9 @@ export function storeContract(name: string, opts: StoreContractOptions): void {
           'kept',
         ]);
         expect((await again.listRetained('/')).map((r) => r.topic)).toEqual(['t']);
+        expect((await again.listRecords('k')).map((r) => [r.key, r.value.toString()])).toEqual([
+          ['kept', 'r1'],
+        ]);
         expect(again.nextMessageId()).toBeGreaterThan(acked.id);
       });
     }
