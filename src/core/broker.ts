@@ -26,12 +26,15 @@ export class Broker implements BrokerApi {
     return v;
   }
 
-  /** Load durable state from the store, then persist every durable change to it. */
-  async recover(store: Store, onStoreError: (err: unknown) => void): Promise<void> {
+  /** Load durable state from the store, then persist every durable change to it (through
+   * `log`: the cluster layer also announces each change to the other nodes). */
+  async recover(
+    store: Store,
+    onStoreError: (err: unknown) => void,
+    log: (vhost: Vhost) => DurableLog = (v) => new DurableLog(store, v.name, onStoreError),
+  ): Promise<void> {
     const topology = await store.loadTopology();
-    for (const v of this.#vhosts.values()) {
-      await v.recover(store, topology, new DurableLog(store, v.name, onStoreError));
-    }
+    for (const v of this.#vhosts.values()) await v.recover(store, topology, log(v));
   }
 
   vhostNames(): string[] {

@@ -30,7 +30,8 @@ import {
   DEFAULT_EXCHANGE,
 } from './names.js';
 import { parseExpiration, parseQueueArgs } from './queues/queue-args.js';
-import { Queue, type DeathReason, type QueueHooks } from './queues/queue.js';
+import type { VhostCluster } from './queues/cluster-hooks.js';
+import { Queue, type DeathReason, type QueueHooks, type QueueOptions } from './queues/queue.js';
 import { route } from './router.js';
 import type { DurableLog } from './durable-log.js';
 import type { CoreLimits } from '../config/core-limits.js';
@@ -96,6 +97,9 @@ export class Vhost implements VhostApi, QueueHooks {
 
   /** Set once recovery is done, so recovering does not write back what it reads. */
   persistence: DurableLog | undefined;
+
+  /** Set when nodes share a Redis (src/cluster): shared queues and cross-node delivery. */
+  cluster: VhostCluster | undefined;
 
   constructor(name: string, limits: CoreLimits) {
     this.name = name;
@@ -265,19 +269,17 @@ export class Vhost implements VhostApi, QueueHooks {
 
   #createQueue(spec: QueueSpec, unusedSince: number | undefined): Queue {
     const name = spec.name === '' ? `amq.gen-${randomBytes(16).toString('base64url')}` : spec.name;
-    const queue = new Queue(
-      {
-        name,
-        durable: spec.durable ?? false,
-        exclusiveOwner: spec.exclusiveOwner,
-        autoDelete: spec.autoDelete ?? false,
-        args: parseQueueArgs(spec.arguments ?? {}),
-        rawArgs: spec.arguments ?? {},
-        maxConsumers: this.#limits.maxConsumersPerQueue,
-        unusedSince,
-      },
-      this,
-    );
+    const options: QueueOptions = {
+      name,
+      durable: spec.durable ?? false,
+      exclusiveOwner: spec.exclusiveOwner,
+      autoDelete: spec.autoDelete ?? false,
+      args: parseQueueArgs(spec.arguments ?? {}),
+      rawArgs: spec.arguments ?? {},
+      maxConsumers: this.#limits.maxConsumersPerQueue,
+      unusedSince,
+    };
+    const queue = this.cluster?.createQueue(options, this) ?? new Queue(options, this);
     this.#queues.set(name, queue);
     this.persistence?.queueDeclared(queue);
     return queue;
@@ -474,6 +476,7 @@ export class Vhost implements VhostApi, QueueHooks {
     // RabbitMQ checks the expiration before routing, so an invalid one fails every publish.
     parseExpiration(message.properties.expiration);
     const targets = this.#route(message);
+    this.cluster?.forward(message);
     let queued = 0;
     let refusedBy: string | undefined;
     const commits: Promise<void>[] = [];
@@ -500,6 +503,19 @@ export class Vhost implements VhostApi, QueueHooks {
     if (targets.length === 0) this.stats.unroutable++;
     else this.stats.routed++;
     return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued, committed };
+  }
+
+  /** Cluster: a message another node published and routed. Only this node's connection-owned
+   * queues take it; shared queues (in Redis) got it from the publishing node. */
+  publishForeign(message: Message): void {
+    let targets: Queue[];
+    try {
+      targets = this.#route(message, false);
+    } catch {
+      return; // the exchange is gone here: nothing of this node can match
+    }
+    const now = Date.now();
+    for (const q of targets) if (q.options.exclusiveOwner !== undefined) q.enqueue(message, now);
   }
 
   /** `internal` exchanges refuse client publishes only; dead-lettering may use them. */

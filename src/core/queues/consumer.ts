@@ -52,6 +52,15 @@ export class QueueConsumer implements Consumer {
     return this.pending.size;
   }
 
+  /** Deliveries it can take now under prefetch, credit and backpressure; Infinity when
+   * neither prefetch nor credit bounds it. A cluster queue fetches this many from Redis. */
+  get room(): number {
+    if (!this.active || this.blocked) return 0;
+    const byPrefetch =
+      this.#prefetch === 0 || this.noAck ? Infinity : this.#prefetch - this.pending.size;
+    return Math.max(0, Math.min(byPrefetch, this.#credit ?? Infinity));
+  }
+
   /** Room for one more delivery under prefetch, credit and backpressure. */
   canTake(): boolean {
     return (

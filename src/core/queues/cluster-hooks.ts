@@ -1,0 +1,14 @@
+import type { Message } from '../../spi.js';
+import type { Queue, QueueHooks, QueueOptions } from './queue.js';
+
+/**
+ * What a vhost asks of the cluster layer (src/cluster) when several nodes share one Redis.
+ * The core stays single-process; these two hooks are where a node's routing meets the others.
+ */
+export interface VhostCluster {
+  /** A queue whose messages live in Redis (shared by every node), or undefined for an ordinary
+   * in-process queue (connection-owned ones). */
+  createQueue(options: QueueOptions, hooks: QueueHooks): Queue | undefined;
+  /** A message this node routed: other nodes deliver it into their own node-local queues. */
+  forward(message: Message): void;
+}
