@@ -50,7 +50,11 @@ export class AmqpError extends Error {
   /** The method that failed (class << 16 | method), 0 when no method is at fault. */
   methodId: number;
 
-  constructor(replyCode: number, text: string, opts?: { scope?: ErrorScope; methodId?: number; cause?: unknown }) {
+  constructor(
+    replyCode: number,
+    text: string,
+    opts?: { scope?: ErrorScope; methodId?: number; cause?: unknown },
+  ) {
     super(text, opts?.cause === undefined ? undefined : { cause: opts.cause });
     this.replyCode = replyCode;
     this.scope = opts?.scope ?? (SOFT.has(replyCode) ? 'channel' : 'connection');
@@ -60,7 +64,12 @@ export class AmqpError extends Error {
   /** RabbitMQ's reply-text form: `NOT_FOUND - no queue 'q' in vhost '/'`, cut to a shortstr. */
   get replyText(): string {
     const text = `${REPLY_NAMES.get(this.replyCode) ?? 'ERROR'} - ${this.message}`;
-    return Buffer.byteLength(text) > 255 ? Buffer.from(text).subarray(0, 255).toString('utf8').replace(/\uFFFD$/, '') : text;
+    return Buffer.byteLength(text) > 255
+      ? Buffer.from(text)
+          .subarray(0, 255)
+          .toString('utf8')
+          .replace(/\uFFFD$/, '')
+      : text;
   }
 }
 

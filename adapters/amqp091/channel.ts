@@ -98,6 +98,54 @@ export class Amqp091Channel {
     this.conn.sendMethod(this.id, name, fields);
   }
 
+  /** Frames that arrived while a reply waits for the store (see `replyWhenStored`). */
+  #waiting: (() => void)[] | undefined;
+
+  /** Runs a frame's work now, or after the reply the channel waits on, so replies keep the
+   * order of their requests. */
+  run(fn: () => void): void {
+    if (this.#waiting) this.#waiting.push(fn);
+    else fn();
+  }
+
+  /** A topology change's -ok goes out only once the store has committed it, so a crash after
+   * the -ok cannot lose a durable queue, exchange or binding (as RabbitMQ); the channel's later
+   * frames wait behind it. */
+  replyWhenStored<N extends ServerMethodName>(
+    name: N,
+    fields: ServerMethods[N],
+    methodId: number,
+  ): void {
+    const waiting: (() => void)[] = [];
+    this.#waiting = waiting;
+    void this.vhost
+      .sync()
+      .then(
+        () => {
+          if (!this.#released) this.reply(name, fields);
+        },
+        (err: unknown) => {
+          this.conn.channelError(this, err, methodId);
+        },
+      )
+      .finally(() => {
+        this.#waiting = undefined;
+        this.#replay(waiting);
+      });
+  }
+
+  #replay(frames: readonly (() => void)[]): void {
+    for (const [i, fn] of frames.entries()) {
+      if (this.#released) return;
+      // A replayed frame may wait for the store again: the rest queue up behind it.
+      if (this.#waiting) {
+        this.#waiting.push(...frames.slice(i));
+        return;
+      }
+      fn();
+    }
+  }
+
   // ------------------------------------------------------------------ frames
 
   onMethod(m: ClientMethod): void {
@@ -162,7 +210,11 @@ export class Amqp091Channel {
         this.#settle(m.fields.deliveryTag, m.fields.multiple, 'ack');
         return;
       case 'BasicNack':
-        this.#settle(m.fields.deliveryTag, m.fields.multiple, m.fields.requeue ? 'requeue' : 'reject');
+        this.#settle(
+          m.fields.deliveryTag,
+          m.fields.multiple,
+          m.fields.requeue ? 'requeue' : 'reject',
+        );
         return;
       case 'BasicReject':
         this.#settle(m.fields.deliveryTag, false, m.fields.requeue ? 'requeue' : 'reject');
@@ -179,7 +231,9 @@ export class Amqp091Channel {
         this.publisher.onModeMethod(m);
         return;
       default:
-        throw new AmqpError(REPLY.COMMAND_INVALID, `${m.name} is not allowed on a channel`, { methodId: m.id });
+        throw new AmqpError(REPLY.COMMAND_INVALID, `${m.name} is not allowed on a channel`, {
+          methodId: m.id,
+        });
     }
   }
 
@@ -198,11 +252,19 @@ export class Amqp091Channel {
   /** Soft error (§1.2: 403-406): channel.close, then wait for close-ok. */
   closeWithError(err: AmqpError): void {
     if (this.closing) return;
-    this.conn.log.debug({ channel: this.id, replyCode: err.replyCode, reason: err.message }, 'closing channel');
+    this.conn.log.debug(
+      { channel: this.id, replyCode: err.replyCode, reason: err.message },
+      'closing channel',
+    );
     this.release();
     this.closing = true;
     const { classId, methodId } = splitMethodId(err.methodId);
-    this.reply('ChannelClose', { replyCode: err.replyCode, replyText: err.replyText, classId, methodId });
+    this.reply('ChannelClose', {
+      replyCode: err.replyCode,
+      replyText: err.replyText,
+      classId,
+      methodId,
+    });
   }
 
   #finishClose(): void {
@@ -246,7 +308,9 @@ export class Amqp091Channel {
 
   #onQos(f: { prefetchSize: number; prefetchCount: number; global: boolean }): void {
     if (f.prefetchSize !== 0) {
-      throw new AmqpError(REPLY.NOT_IMPLEMENTED, 'prefetch_size!=0 is not supported', { methodId: METHOD.BasicQos });
+      throw new AmqpError(REPLY.NOT_IMPLEMENTED, 'prefetch_size!=0 is not supported', {
+        methodId: METHOD.BasicQos,
+      });
     }
     // RabbitMQ semantics: global=false applies to consumers started afterwards, global=true
     // limits the channel as a whole.
@@ -256,28 +320,50 @@ export class Amqp091Channel {
     this.pump();
   }
 
-  #onConsume(f: { queue: string; consumerTag: string; noAck: boolean; exclusive: boolean; nowait: boolean }): void {
+  #onConsume(f: {
+    queue: string;
+    consumerTag: string;
+    noAck: boolean;
+    exclusive: boolean;
+    nowait: boolean;
+  }): void {
     const tag = f.consumerTag === '' ? generatedTag() : f.consumerTag;
     if (this.#consumers.has(tag)) {
       throw new AmqpError(REPLY.NOT_ALLOWED, `attempt to reuse consumer tag '${tag}'`);
     }
     if (this.#consumers.size >= this.conn.options.maxConsumersPerChannel) {
-      throw new AmqpError(REPLY.NOT_ALLOWED, `reached maximum (${this.conn.options.maxConsumersPerChannel}) of consumers per channel`);
+      throw new AmqpError(
+        REPLY.NOT_ALLOWED,
+        `reached maximum (${this.conn.options.maxConsumersPerChannel}) of consumers per channel`,
+      );
     }
     let queue: string;
     let replyQueue: string | undefined;
     if (f.queue === DIRECT_REPLY_TO) {
-      if (!f.noAck) throw new AmqpError(REPLY.PRECONDITION_FAILED, 'reply consumer cannot acknowledge');
-      if (this.replyQueue !== undefined) throw new AmqpError(REPLY.PRECONDITION_FAILED, 'reply consumer already set');
+      if (!f.noAck)
+        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'reply consumer cannot acknowledge');
+      if (this.replyQueue !== undefined)
+        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'reply consumer already set');
       // A server-named exclusive queue stands in for the pseudo-queue, so replies published
       // by any protocol to the default exchange reach it.
-      replyQueue = this.vhost.declareQueue({ name: '', exclusiveOwner: this.conn.id }, { connectionId: this.conn.id }).name;
+      replyQueue = this.vhost.declareQueue(
+        { name: '', exclusiveOwner: this.conn.id },
+        { connectionId: this.conn.id },
+      ).name;
       queue = replyQueue;
     } else {
       queue = this.queueName(f.queue);
       this.authorize('read', 'queue', queue);
     }
-    const cs: ConsumerState = { tag, wireTag: DeliverFrame.tag(tag), noAck: f.noAck, consumer: undefined, ready: false, paused: false, replyQueue };
+    const cs: ConsumerState = {
+      tag,
+      wireTag: DeliverFrame.tag(tag),
+      noAck: f.noAck,
+      consumer: undefined,
+      ready: false,
+      paused: false,
+      replyQueue,
+    };
     const sink: ConsumerSink = {
       deliver: (d) => this.#onDelivery(cs, d),
       cancelled: () => {
@@ -295,7 +381,8 @@ export class Amqp091Channel {
         connectionId: this.conn.id,
       });
     } catch (err) {
-      if (replyQueue !== undefined) this.vhost.deleteQueue(replyQueue, { connectionId: this.conn.id });
+      if (replyQueue !== undefined)
+        this.vhost.deleteQueue(replyQueue, { connectionId: this.conn.id });
       throw err;
     }
     this.#consumers.set(tag, cs);
@@ -320,11 +407,15 @@ export class Amqp091Channel {
     this.#consumers.delete(cs.tag);
     cs.consumer = undefined;
     this.#held = this.#held.filter((h) => h[0] !== cs);
-    if (!this.closing && !this.#released) this.reply('BasicCancel', { consumerTag: cs.tag, nowait: true });
+    if (!this.closing && !this.#released)
+      this.reply('BasicCancel', { consumerTag: cs.tag, nowait: true });
   }
 
   #canSend(): boolean {
-    return this.#flowActive && (this.#globalPrefetch === 0 || this.#countedUnacked < this.#globalPrefetch);
+    return (
+      this.#flowActive &&
+      (this.#globalPrefetch === 0 || this.#countedUnacked < this.#globalPrefetch)
+    );
   }
 
   #onDelivery(cs: ConsumerState, d: Delivery): boolean {
@@ -349,7 +440,14 @@ export class Amqp091Channel {
     }
     const m = d.message;
     const out: Buffer[] = [];
-    const frame = new DeliverFrame(this.id, cs.wireTag, tag, d.redelivered, m.exchange, m.routingKey);
+    const frame = new DeliverFrame(
+      this.id,
+      cs.wireTag,
+      tag,
+      d.redelivered,
+      m.exchange,
+      m.routingKey,
+    );
     encodeContent(this.id, frame, rawPropertiesOf(m), m.body, this.conn.frameMax, out);
     this.conn.sendAll(out);
     this.conn.countOut();
@@ -394,7 +492,14 @@ export class Amqp091Channel {
       routingKey: m.routingKey,
       messageCount: res.messageCount,
     });
-    encodeContent(this.id, encodedMethod(method), rawPropertiesOf(m), m.body, this.conn.frameMax, out);
+    encodeContent(
+      this.id,
+      encodedMethod(method),
+      rawPropertiesOf(m),
+      m.body,
+      this.conn.frameMax,
+      out,
+    );
     this.conn.sendAll(out);
     this.conn.countOut();
   }
@@ -410,7 +515,8 @@ export class Amqp091Channel {
         if (tag !== 0 && entry[0] > tag) break;
         out.push(entry);
       }
-      if (out.length === 0 && tag !== 0) throw new AmqpError(REPLY.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
+      if (out.length === 0 && tag !== 0)
+        throw new AmqpError(REPLY.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
     } else {
       const u = this.#unacked.get(tag);
       if (!u) throw new AmqpError(REPLY.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);

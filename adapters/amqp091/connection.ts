@@ -316,9 +316,11 @@ export class Amqp091Connection {
     const ch = this.#channels.get(channel);
     if (type !== FRAME_METHOD) {
       if (!ch) throw new AmqpError(REPLY.CHANNEL_ERROR, `content frame on unopened channel ${channel}`);
-      this.#guard(ch, 0, () => {
-        if (type === FRAME_HEADER) ch.onContentHeader(payload);
-        else ch.onContentBody(payload);
+      ch.run(() => {
+        this.#guard(ch, 0, () => {
+          if (type === FRAME_HEADER) ch.onContentHeader(payload);
+          else ch.onContentBody(payload);
+        });
       });
       return;
     }
@@ -337,8 +339,10 @@ export class Amqp091Connection {
     if (method.name === 'ChannelOpen' && !ch.closing) {
       throw new AmqpError(REPLY.CHANNEL_ERROR, `channel ${channel} already open`, { methodId: method.id });
     }
-    this.#guard(ch, method.id, () => {
-      ch.onMethod(method);
+    ch.run(() => {
+      this.#guard(ch, method.id, () => {
+        ch.onMethod(method);
+      });
     });
   }
 

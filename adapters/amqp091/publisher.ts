@@ -6,7 +6,13 @@
  */
 import type { Message, MessageProperties } from '../../src/spi.js';
 import { AmqpError, REPLY } from './amqp-error.js';
-import { CLASS_BASIC, decodeContentHeader, decodeProperties, encodeContent, encodedMethod } from './codec/content.js';
+import {
+  CLASS_BASIC,
+  decodeContentHeader,
+  decodeProperties,
+  encodeContent,
+  encodedMethod,
+} from './codec/content.js';
 import { encodeMethod, METHOD, type ClientMethod } from './codec/defs.js';
 import type { Amqp091Channel, Unacked } from './channel.js';
 import { DIRECT_REPLY_TO } from './direct-reply-to.js';
@@ -54,17 +60,28 @@ export class Publisher {
   /** §4.2.6: the frames of one content may not be interleaved with methods on its channel. */
   assertNoContentPending(methodId: number): void {
     if (this.#content) {
-      throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'expected content frames for basic.publish, got a method', {
-        scope: 'connection',
-        methodId,
-      });
+      throw new AmqpError(
+        REPLY.UNEXPECTED_FRAME,
+        'expected content frames for basic.publish, got a method',
+        {
+          scope: 'connection',
+          methodId,
+        },
+      );
     }
   }
 
-  onPublish(f: { exchange: string; routingKey: string; mandatory: boolean; immediate: boolean }): void {
+  onPublish(f: {
+    exchange: string;
+    routingKey: string;
+    mandatory: boolean;
+    immediate: boolean;
+  }): void {
     if (f.immediate) {
       // RabbitMQ dropped `immediate` in 3.0 the same way.
-      throw new AmqpError(REPLY.NOT_IMPLEMENTED, 'immediate=true', { methodId: METHOD.BasicPublish });
+      throw new AmqpError(REPLY.NOT_IMPLEMENTED, 'immediate=true', {
+        methodId: METHOD.BasicPublish,
+      });
     }
     this.#content = {
       exchange: f.exchange,
@@ -81,7 +98,8 @@ export class Publisher {
 
   onContentHeader(payload: Buffer): void {
     const c = this.#content;
-    if (!c || c.rawProperties) throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'unexpected content header frame');
+    if (!c || c.rawProperties)
+      throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'unexpected content header frame');
     let decoded;
     let header;
     try {
@@ -91,14 +109,21 @@ export class Publisher {
       throw new AmqpError(REPLY.FRAME_ERROR, 'cannot decode content header', { cause: err });
     }
     if (header.classId !== CLASS_BASIC) {
-      throw new AmqpError(REPLY.UNEXPECTED_FRAME, `content header for class ${header.classId}, expected ${CLASS_BASIC}`);
+      throw new AmqpError(
+        REPLY.UNEXPECTED_FRAME,
+        `content header for class ${header.classId}, expected ${CLASS_BASIC}`,
+      );
     }
     const max = this.#ch.conn.options.maxMessageSize;
     if (header.bodySize > max) {
       this.#content = undefined;
-      throw new AmqpError(REPLY.PRECONDITION_FAILED, `message size ${header.bodySize} is larger than configured max size ${max}`, {
-        methodId: METHOD.BasicPublish,
-      });
+      throw new AmqpError(
+        REPLY.PRECONDITION_FAILED,
+        `message size ${header.bodySize} is larger than configured max size ${max}`,
+        {
+          methodId: METHOD.BasicPublish,
+        },
+      );
     }
     c.bodySize = header.bodySize;
     c.rawProperties = Buffer.from(header.rawProperties);
@@ -109,17 +134,24 @@ export class Publisher {
 
   onContentBody(payload: Buffer): void {
     const c = this.#content;
-    if (!c?.rawProperties) throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'unexpected content body frame');
+    if (!c?.rawProperties)
+      throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'unexpected content body frame');
     c.received += payload.length;
     if (c.received > c.bodySize) {
-      throw new AmqpError(REPLY.UNEXPECTED_FRAME, `content body exceeds the announced ${c.bodySize} bytes`);
+      throw new AmqpError(
+        REPLY.UNEXPECTED_FRAME,
+        `content body exceeds the announced ${c.bodySize} bytes`,
+      );
     }
     if (c.received < c.bodySize) {
       c.chunks.push(payload);
       return;
     }
     // Copy: the payload is a view of a socket chunk shared with other frames.
-    const body = c.chunks.length === 0 ? Buffer.from(payload) : Buffer.concat([...c.chunks, payload], c.bodySize);
+    const body =
+      c.chunks.length === 0
+        ? Buffer.from(payload)
+        : Buffer.concat([...c.chunks, payload], c.bodySize);
     this.#complete(c, body);
   }
 
@@ -132,7 +164,9 @@ export class Publisher {
     let raw = c.rawProperties ?? Buffer.alloc(0);
     const { expiration, userId, replyTo } = properties;
     if (expiration !== undefined && !/^\d{1,15}$/.test(expiration)) {
-      throw new AmqpError(REPLY.PRECONDITION_FAILED, `invalid expiration '${expiration}'`, { methodId });
+      throw new AmqpError(REPLY.PRECONDITION_FAILED, `invalid expiration '${expiration}'`, {
+        methodId,
+      });
     }
     const user = conn.principal?.username;
     if (userId !== undefined && userId !== user) {
@@ -144,7 +178,9 @@ export class Publisher {
     }
     if (replyTo === DIRECT_REPLY_TO) {
       if (ch.replyQueue === undefined) {
-        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'fast reply consumer does not exist', { methodId });
+        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'fast reply consumer does not exist', {
+          methodId,
+        });
       }
       properties = { ...properties, replyTo: ch.replyQueue };
       raw = Buffer.alloc(0);
@@ -163,7 +199,9 @@ export class Publisher {
     conn.published();
     if (this.#mode === 'tx') {
       if (this.#txPublishes.length >= conn.options.maxPendingPerChannel) {
-        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'too many uncommitted publishes', { methodId });
+        throw new AmqpError(REPLY.PRECONDITION_FAILED, 'too many uncommitted publishes', {
+          methodId,
+        });
       }
       this.#txPublishes.push({ message, mandatory: c.mandatory });
       return;
@@ -209,7 +247,14 @@ export class Publisher {
       exchange: message.exchange,
       routingKey: message.routingKey,
     });
-    encodeContent(ch.id, encodedMethod(method), rawPropertiesOf(message), message.body, ch.conn.frameMax, out);
+    encodeContent(
+      ch.id,
+      encodedMethod(method),
+      rawPropertiesOf(message),
+      message.body,
+      ch.conn.frameMax,
+      out,
+    );
     ch.conn.sendAll(out);
   }
 
@@ -249,14 +294,18 @@ export class Publisher {
     switch (m.name) {
       case 'ConfirmSelect':
         if (this.#mode === 'tx') {
-          throw new AmqpError(REPLY.PRECONDITION_FAILED, 'cannot switch from tx to confirm mode', { methodId: m.id });
+          throw new AmqpError(REPLY.PRECONDITION_FAILED, 'cannot switch from tx to confirm mode', {
+            methodId: m.id,
+          });
         }
         this.#mode = 'confirm';
         if (!m.fields.nowait) ch.reply('ConfirmSelectOk', {});
         return;
       case 'TxSelect':
         if (this.#mode === 'confirm') {
-          throw new AmqpError(REPLY.PRECONDITION_FAILED, 'cannot switch from confirm to tx mode', { methodId: m.id });
+          throw new AmqpError(REPLY.PRECONDITION_FAILED, 'cannot switch from confirm to tx mode', {
+            methodId: m.id,
+          });
         }
         this.#mode = 'tx';
         ch.reply('TxSelectOk', {});
@@ -277,7 +326,8 @@ export class Publisher {
   }
 
   #assertTx(methodId: number): void {
-    if (this.#mode !== 'tx') throw new AmqpError(REPLY.PRECONDITION_FAILED, 'channel is not transactional', { methodId });
+    if (this.#mode !== 'tx')
+      throw new AmqpError(REPLY.PRECONDITION_FAILED, 'channel is not transactional', { methodId });
   }
 
   deferSettle(tag: number, multiple: boolean, outcome: Outcome): void {

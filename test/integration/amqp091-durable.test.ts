@@ -50,3 +50,40 @@ describe('AMQP 0-9-1 confirms with a durable store', () => {
     }
   });
 });
+
+describe('AMQP 0-9-1 topology -ok waits for the store', () => {
+  it('queue.declare-ok for a durable queue goes out only after the store committed it; later replies on the channel keep their order', async () => {
+    const gw = await startTestGateway();
+    // A slow disk: the queue's store write completes only when the test says so.
+    const store = gw.gateway.store;
+    const putQueue = store.putQueue.bind(store);
+    let release = (): void => undefined;
+    const written = new Promise<void>((resolve) => (release = resolve));
+    store.putQueue = async (q) => {
+      await written;
+      await putQueue(q);
+    };
+    const conn = await connect(`amqp://127.0.0.1:${gw.port('amqp091')}`);
+    try {
+      const ch = await conn.createChannel();
+      const order: string[] = [];
+      const declared = ch.assertQueue('slow-durable', { durable: true }).then(() => {
+        order.push('declare-ok');
+      });
+      const checked = ch.checkExchange('amq.topic').then(() => {
+        order.push('check-ok');
+      });
+      // A round trip on another channel proves the gateway has read the declare.
+      const other = await conn.createChannel();
+      await other.checkExchange('amq.direct');
+      expect(order).toEqual([]);
+      release();
+      await Promise.all([declared, checked]);
+      expect(order).toEqual(['declare-ok', 'check-ok']);
+      expect((await store.loadTopology()).queues.map((q) => q.spec.name)).toContain('slow-durable');
+    } finally {
+      await conn.close();
+      await gw.stop();
+    }
+  });
+});

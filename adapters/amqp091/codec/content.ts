@@ -6,7 +6,13 @@
  */
 import type { HeaderTable, MessageProperties } from '../../../src/spi.js';
 import { decodeTable, encodeTable, FieldTableError } from './field-table.js';
-import { FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_METHOD, FRAME_OVERHEAD } from './frame-parser.js';
+import {
+  FRAME_BODY,
+  FRAME_END,
+  FRAME_HEADER,
+  FRAME_METHOD,
+  FRAME_OVERHEAD,
+} from './frame-parser.js';
 
 export const CLASS_BASIC = 60;
 
@@ -216,14 +222,32 @@ export class DeliverFrame implements MethodFramePrefix {
   readonly #exchange: Buffer;
   readonly #routingKey: Buffer;
 
-  constructor(channel: number, consumerTag: Buffer, deliveryTag: number, redelivered: boolean, exchange: string, routingKey: string) {
+  constructor(
+    channel: number,
+    consumerTag: Buffer,
+    deliveryTag: number,
+    redelivered: boolean,
+    exchange: string,
+    routingKey: string,
+  ) {
     this.#channel = channel;
     this.#tag = consumerTag;
     this.#deliveryTag = deliveryTag;
     this.#redelivered = redelivered;
     this.#exchange = shortstrBytes(exchange);
     this.#routingKey = shortstrBytes(routingKey);
-    this.size = 7 + 4 + 1 + consumerTag.length + 8 + 1 + 1 + this.#exchange.length + 1 + this.#routingKey.length + 1;
+    this.size =
+      7 +
+      4 +
+      1 +
+      consumerTag.length +
+      8 +
+      1 +
+      1 +
+      this.#exchange.length +
+      1 +
+      this.#routingKey.length +
+      1;
   }
 
   /** The consumer tag as a shortstr, computed once per consumer. */

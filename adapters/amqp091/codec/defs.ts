@@ -15,7 +15,9 @@ interface AmqplibDefs {
 }
 
 const require = createRequire(import.meta.url);
-const defs = require(path.join(path.dirname(require.resolve('amqplib')), 'lib', 'defs.js')) as AmqplibDefs;
+const defs = require(
+  path.join(path.dirname(require.resolve('amqplib')), 'lib', 'defs.js'),
+) as AmqplibDefs;
 
 /** Method ids as `classId << 16 | methodId`, the form amqplib keys its codec by. */
 export const METHOD = {
@@ -96,7 +98,12 @@ type ServerTable = Record<string, unknown>;
 
 /** Fields of the methods a client sends (decoded), as amqplib names them. */
 export interface ClientMethods {
-  ConnectionStartOk: { clientProperties: Table; mechanism: string; response: Buffer; locale: string };
+  ConnectionStartOk: {
+    clientProperties: Table;
+    mechanism: string;
+    response: Buffer;
+    locale: string;
+  };
   ConnectionSecureOk: { response: Buffer };
   ConnectionTuneOk: { channelMax: number; frameMax: number; heartbeat: number };
   ConnectionOpen: { virtualHost: string };
@@ -122,8 +129,20 @@ export interface ClientMethods {
     arguments: Table;
   };
   ExchangeDelete: { exchange: string; ifUnused: boolean; nowait: boolean };
-  ExchangeBind: { destination: string; source: string; routingKey: string; nowait: boolean; arguments: Table };
-  ExchangeUnbind: { destination: string; source: string; routingKey: string; nowait: boolean; arguments: Table };
+  ExchangeBind: {
+    destination: string;
+    source: string;
+    routingKey: string;
+    nowait: boolean;
+    arguments: Table;
+  };
+  ExchangeUnbind: {
+    destination: string;
+    source: string;
+    routingKey: string;
+    nowait: boolean;
+    arguments: Table;
+  };
   QueueDeclare: {
     queue: string;
     passive: boolean;
@@ -133,7 +152,13 @@ export interface ClientMethods {
     nowait: boolean;
     arguments: Table;
   };
-  QueueBind: { queue: string; exchange: string; routingKey: string; nowait: boolean; arguments: Table };
+  QueueBind: {
+    queue: string;
+    exchange: string;
+    routingKey: string;
+    nowait: boolean;
+    arguments: Table;
+  };
   QueuePurge: { queue: string; nowait: boolean };
   QueueDelete: { queue: string; ifUnused: boolean; ifEmpty: boolean; nowait: boolean };
   QueueUnbind: { queue: string; exchange: string; routingKey: string; arguments: Table };
@@ -228,20 +253,57 @@ export type ServerMethodName = keyof ServerMethods;
 
 /** A decoded client method: `name` discriminates `fields`. */
 export type ClientMethod = {
-  [N in ClientMethodName]: { readonly name: N; readonly id: number; readonly fields: ClientMethods[N] };
+  [N in ClientMethodName]: {
+    readonly name: N;
+    readonly id: number;
+    readonly fields: ClientMethods[N];
+  };
 }[ClientMethodName];
 
 const CLIENT_METHOD_NAMES: readonly ClientMethodName[] = [
-  'ConnectionStartOk', 'ConnectionSecureOk', 'ConnectionTuneOk', 'ConnectionOpen', 'ConnectionClose',
-  'ConnectionCloseOk', 'ConnectionBlocked', 'ConnectionUnblocked', 'ConnectionUpdateSecret',
-  'ChannelOpen', 'ChannelFlow', 'ChannelFlowOk', 'ChannelClose', 'ChannelCloseOk', 'AccessRequest',
-  'ExchangeDeclare', 'ExchangeDelete', 'ExchangeBind', 'ExchangeUnbind',
-  'QueueDeclare', 'QueueBind', 'QueuePurge', 'QueueDelete', 'QueueUnbind',
-  'BasicQos', 'BasicConsume', 'BasicCancel', 'BasicCancelOk', 'BasicPublish', 'BasicGet', 'BasicAck',
-  'BasicReject', 'BasicRecoverAsync', 'BasicRecover', 'BasicNack',
-  'ConfirmSelect', 'TxSelect', 'TxCommit', 'TxRollback',
+  'ConnectionStartOk',
+  'ConnectionSecureOk',
+  'ConnectionTuneOk',
+  'ConnectionOpen',
+  'ConnectionClose',
+  'ConnectionCloseOk',
+  'ConnectionBlocked',
+  'ConnectionUnblocked',
+  'ConnectionUpdateSecret',
+  'ChannelOpen',
+  'ChannelFlow',
+  'ChannelFlowOk',
+  'ChannelClose',
+  'ChannelCloseOk',
+  'AccessRequest',
+  'ExchangeDeclare',
+  'ExchangeDelete',
+  'ExchangeBind',
+  'ExchangeUnbind',
+  'QueueDeclare',
+  'QueueBind',
+  'QueuePurge',
+  'QueueDelete',
+  'QueueUnbind',
+  'BasicQos',
+  'BasicConsume',
+  'BasicCancel',
+  'BasicCancelOk',
+  'BasicPublish',
+  'BasicGet',
+  'BasicAck',
+  'BasicReject',
+  'BasicRecoverAsync',
+  'BasicRecover',
+  'BasicNack',
+  'ConfirmSelect',
+  'TxSelect',
+  'TxCommit',
+  'TxRollback',
 ];
-const CLIENT_METHODS = new Map<number, ClientMethodName>(CLIENT_METHOD_NAMES.map((n) => [METHOD[n], n]));
+const CLIENT_METHODS = new Map<number, ClientMethodName>(
+  CLIENT_METHOD_NAMES.map((n) => [METHOD[n], n]),
+);
 
 /** Whether `id` names a method of the 0-9-1 spec at all (known to amqplib's codec). */
 export function isKnownMethod(id: number): boolean {

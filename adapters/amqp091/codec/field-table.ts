@@ -172,7 +172,12 @@ function decodeEntries(r: Reader, end: number, depth: number): HeaderTable {
     const value = decodeValue(r, depth);
     // A key '__proto__' must stay data, never replace the object's prototype.
     if (key === '__proto__') {
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else {
       out[key] = value;
     }

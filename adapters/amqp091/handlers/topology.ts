@@ -46,13 +46,15 @@ export function onExchangeMethod(ch: Amqp091Channel, m: ExchangeMethod): void {
         },
         { passive: f.passive, connectionId: ch.conn.id },
       );
-      if (!f.nowait) ch.reply('ExchangeDeclareOk', {});
+      if (f.nowait) return;
+      if (f.passive) ch.reply('ExchangeDeclareOk', {});
+      else ch.replyWhenStored('ExchangeDeclareOk', {}, m.id);
       return;
     }
     case 'ExchangeDelete':
       ch.authorize('configure', 'exchange', m.fields.exchange);
       vhost.deleteExchange(m.fields.exchange, { ifUnused: m.fields.ifUnused });
-      if (!m.fields.nowait) ch.reply('ExchangeDeleteOk', {});
+      if (!m.fields.nowait) ch.replyWhenStored('ExchangeDeleteOk', {}, m.id);
       return;
     case 'ExchangeBind':
     case 'ExchangeUnbind': {
@@ -61,10 +63,10 @@ export function onExchangeMethod(ch: Amqp091Channel, m: ExchangeMethod): void {
       ch.authorize('read', 'exchange', f.source, f.routingKey);
       if (m.name === 'ExchangeBind') {
         vhost.bindExchange(f.destination, f.source, f.routingKey, f.arguments);
-        if (!f.nowait) ch.reply('ExchangeBindOk', {});
+        if (!f.nowait) ch.replyWhenStored('ExchangeBindOk', {}, m.id);
       } else {
         vhost.unbindExchange(f.destination, f.source, f.routingKey, f.arguments);
-        if (!f.nowait) ch.reply('ExchangeUnbindOk', {});
+        if (!f.nowait) ch.replyWhenStored('ExchangeUnbindOk', {}, m.id);
       }
       return;
     }
@@ -100,11 +102,13 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
       }
       ch.lastQueue = info.name;
       if (!f.nowait) {
-        ch.reply('QueueDeclareOk', {
+        const ok = {
           queue: info.name,
           messageCount: info.messageCount,
           consumerCount: info.consumerCount,
-        });
+        };
+        if (f.passive) ch.reply('QueueDeclareOk', ok);
+        else ch.replyWhenStored('QueueDeclareOk', ok, m.id);
       }
       return;
     }
@@ -118,10 +122,10 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
       ch.authorize('read', 'exchange', f.exchange, routingKey);
       if (m.name === 'QueueBind') {
         vhost.bindQueue(queue, f.exchange, routingKey, f.arguments, { connectionId: ch.conn.id });
-        if (!m.fields.nowait) ch.reply('QueueBindOk', {});
+        if (!m.fields.nowait) ch.replyWhenStored('QueueBindOk', {}, m.id);
       } else {
         vhost.unbindQueue(queue, f.exchange, routingKey, f.arguments, { connectionId: ch.conn.id });
-        ch.reply('QueueUnbindOk', {});
+        ch.replyWhenStored('QueueUnbindOk', {}, m.id);
       }
       return;
     }
@@ -129,7 +133,7 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
       const queue = ch.queueName(m.fields.queue);
       ch.authorize('read', 'queue', queue);
       const messageCount = vhost.purgeQueue(queue, { connectionId });
-      if (!m.fields.nowait) ch.reply('QueuePurgeOk', { messageCount });
+      if (!m.fields.nowait) ch.replyWhenStored('QueuePurgeOk', { messageCount }, m.id);
       return;
     }
     case 'QueueDelete': {
@@ -141,7 +145,7 @@ export function onQueueMethod(ch: Amqp091Channel, m: QueueMethod): void {
         ifEmpty: f.ifEmpty,
         connectionId,
       });
-      if (!f.nowait) ch.reply('QueueDeleteOk', { messageCount });
+      if (!f.nowait) ch.replyWhenStored('QueueDeleteOk', { messageCount }, m.id);
       return;
     }
   }
