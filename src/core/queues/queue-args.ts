@@ -1,5 +1,5 @@
 import { BrokerError } from '../errors.js';
-import type { Arguments, HeaderValue, OverflowPolicy } from '../../spi.js';
+import type { Arguments, HeaderValue, Message, OverflowPolicy } from '../../spi.js';
 
 /** Queue arguments (`x-...`) after validation. */
 export interface QueueArgs {
@@ -87,4 +87,19 @@ export function parseExpiration(expiration: string | undefined): number | undefi
     throw new BrokerError('GW_ERR_PRECONDITION_FAILED', `invalid expiration '${expiration}'`);
   }
   return Number(expiration);
+}
+
+/** When a message enqueued `now` expires: the shorter of the queue's x-message-ttl and the
+ * message's expiration; 0 = never. */
+export function expiresAtOf(args: QueueArgs, message: Message, now: number): number {
+  const ttls = [args.messageTtl, parseExpiration(message.properties.expiration)].filter(
+    (t): t is number => t !== undefined,
+  );
+  return ttls.length ? now + Math.min(...ttls) : 0;
+}
+
+/** An index into the priority levels: truncated and clamped to 0..x-max-priority, NaN = 0. */
+export function priorityOf(args: QueueArgs, message: Message): number {
+  const requested = Math.trunc(message.properties.priority ?? 0) || 0;
+  return Math.min(Math.max(requested, 0), args.maxPriority);
 }

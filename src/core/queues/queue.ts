@@ -10,7 +10,7 @@ import type {
 } from '../../spi.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import { QueueDelivery, type SettleTarget } from './delivery.js';
-import { parseExpiration, type QueueArgs } from './queue-args.js';
+import { expiresAtOf, priorityOf, type QueueArgs } from './queue-args.js';
 import { ReadyList, type Entry } from './ready-list.js';
 
 export type DeathReason = 'rejected' | 'expired' | 'maxlen';
@@ -157,18 +157,12 @@ export class Queue implements ConsumerHost, SettleTarget {
     }
     const persistence =
       this.isDurable && message.properties.persistent ? this.#hooks.persistence : undefined;
-    const ttls = [args.messageTtl, parseExpiration(message.properties.expiration)].filter(
-      (t): t is number => t !== undefined,
-    );
-    // An index into the priority levels: truncated and clamped to 0..x-max-priority, NaN = 0.
-    const requested = Math.trunc(message.properties.priority ?? 0) || 0;
-    const priority = Math.min(Math.max(requested, 0), args.maxPriority);
     const entry: Entry = {
       seq: this.#seq++,
       message,
       size,
-      expiresAt: ttls.length ? now + Math.min(...ttls) : 0,
-      priority,
+      expiresAt: expiresAtOf(args, message, now),
+      priority: priorityOf(args, message),
       deliveryCount: 0,
       storeId: persistence ? persistence.nextId() : 0,
     };
