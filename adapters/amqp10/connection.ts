@@ -52,6 +52,7 @@ export class Amqp10Connection implements LinkHost {
   #handshakeTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   #gone = false;
+  readonly #unsubscribeAlarm: () => void;
   #resolveClosed!: () => void;
   /** Resolves when the socket is gone and everything is cleaned up. */
   readonly closed = new Promise<void>((resolve) => {
@@ -134,6 +135,11 @@ export class Amqp10Connection implements LinkHost {
       this.#guard.destroy();
     }, o.handshakeTimeoutMs);
     ctx.metrics.connectionOpened('amqp10');
+    this.#unsubscribeAlarm = ctx.memoryAlarm.subscribe((raised) => {
+      if (raised) return;
+      for (const link of this.#links.values())
+        if (link instanceof IncomingLink) link.alarmCleared();
+    });
   }
 
   get vhost(): VhostApi {
@@ -155,6 +161,9 @@ export class Amqp10Connection implements LinkHost {
   }
   get writeBlocked(): boolean {
     return this.#guard.writeBlocked;
+  }
+  get memoryAlarm(): AdapterContext['memoryAlarm'] {
+    return this.#ctx.memoryAlarm;
   }
 
   summary(): ConnectionSummary {
@@ -343,6 +352,7 @@ export class Amqp10Connection implements LinkHost {
     this.#gone = true;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
+    this.#unsubscribeAlarm();
     for (const link of this.#links.values()) link.close();
     this.#links.clear();
     this.#linksPerSession.clear();

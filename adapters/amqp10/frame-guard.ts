@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { withUndecodedMessages } from './rhea-internals.js';
 import { peekTransfer } from './transfer-peek.js';
 
 /** `AMQP 3 1 0 0`: what we answer to a header we do not speak (AMQP 1.0 2.2, 5.3.1). */
@@ -193,7 +194,7 @@ export class FrameGuard extends EventEmitter {
       offset += size;
       this.lastChannel = frame.readUInt16BE(6);
       if (phase === 'amqp' && !this.#messageSizeOk(frame, this.lastChannel)) return;
-      this.emit('data', frame);
+      withUndecodedMessages(() => this.emit('data', frame));
     }
     if (offset === buf.length) {
       this.#chunks = [];

@@ -5,6 +5,7 @@ import type { WireMessage } from './amqp-message.js';
 import { toAmqp10Error } from './errors.js';
 import type { LinkHost } from './link-host.js';
 import { ConditionError, notFound, refuse, type Condition } from './link-refusal.js';
+import { decodeMessage } from './message-decode.js';
 import { messageFromWire } from './message-in.js';
 import { announceMaxMessageSize, grantedCredit } from './rhea-internals.js';
 
@@ -36,7 +37,7 @@ export class IncomingLink {
     receiver.on('message', (ctx: EventContext) => {
       this.#onMessage(ctx);
     });
-    receiver.add_credit(host.options.linkCredit);
+    if (!host.memoryAlarm.raised) receiver.add_credit(host.options.linkCredit);
   }
 
   static open(host: LinkHost, receiver: Receiver): IncomingLink | undefined {
@@ -60,12 +61,13 @@ export class IncomingLink {
 
   #onMessage(ctx: EventContext): void {
     const delivery = ctx.delivery;
-    const wire = ctx.message as WireMessage | undefined;
-    if (!delivery || !wire) return;
+    const bytes = ctx.message as unknown;
+    if (!delivery || !Buffer.isBuffer(bytes)) return;
     this.#host.metrics.messagesIn('amqp10');
     this.#inFlight++;
     let result: PublishResult;
     try {
+      const wire = decodeMessage(bytes);
       this.#checkUserId(wire);
       const route = this.#route(wire);
       result = this.#host.vhost.publish(
@@ -162,10 +164,15 @@ export class IncomingLink {
     this.#replenish();
   }
 
+  /** The memory alarm cleared: grant credit again. */
+  alarmCleared(): void {
+    this.#replenish();
+  }
+
   /** Top the client's credit up to `linkCredit` minus what is still in flight, once half is
-   * used: the unsettled messages of one link stay bounded. */
+   * used: the unsettled messages of one link stay bounded. None under the memory alarm. */
   #replenish(): void {
-    if (this.#closed || this.#receiver.is_closed()) return;
+    if (this.#closed || this.#receiver.is_closed() || this.#host.memoryAlarm.raised) return;
     const max = this.#host.options.linkCredit;
     const outstanding = grantedCredit(this.#receiver) + this.#inFlight;
     if (outstanding <= max / 2) this.#receiver.add_credit(max - outstanding);

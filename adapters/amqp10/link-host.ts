@@ -1,6 +1,7 @@
 import type {
   Authorizer,
   Logger,
+  MemoryAlarm,
   MessageOrigin,
   Metrics,
   Principal,
@@ -21,6 +22,8 @@ export interface LinkHost {
   readonly log: Logger;
   /** The socket cannot take more now: stop feeding deliveries until `drain`. */
   readonly writeBlocked: boolean;
+  /** While raised, senders get no more link credit (RabbitMQ blocks AMQP 1.0 publishers so). */
+  readonly memoryAlarm: MemoryAlarm;
   /** A connection-severity error: close the whole connection with it. */
   fail(err: unknown): void;
 }

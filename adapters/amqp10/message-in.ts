@@ -1,5 +1,5 @@
 import type { HeaderValue, Message, MessageOrigin, MessageProperties } from '../../src/spi.js';
-import { bodyFromWire, type Amqp10Native, type TypedId, type WireMessage } from './amqp-message.js';
+import type { Amqp10Native, TypedId, WireMessage } from './amqp-message.js';
 import { replyToFromAmqp10 } from './address.js';
 
 /** Core header naming the AMQP 0-9-1 `type` property in AMQP 1.0 (anchors 2.9). */
@@ -25,7 +25,7 @@ export function messageFromWire(
   copyInto(headers, wire.message_annotations, true);
   const { [BASIC_TYPE_ANNOTATION]: basicType, ...rest } = headers;
   const appHeaders: Record<string, HeaderValue> = rest;
-  const { body, kind } = bodyFromWire(wire.body);
+  const kind = wire.bodyKind;
   const messageId = idFromWire(wire.message_id);
   const correlationId = idFromWire(wire.correlation_id);
   let replyTo: string | undefined;
@@ -66,7 +66,7 @@ export function messageFromWire(
     routingKey,
     headers: appHeaders,
     properties: definedOnly(properties),
-    body,
+    body: wire.body,
     origin,
     native,
   };
@@ -103,20 +103,19 @@ function headerValue(v: unknown): HeaderValue | undefined {
   return undefined;
 }
 
-/** A message-id / correlation-id: strings pass; ulong and binary/uuid become text for the
- * other protocols and keep their type for AMQP 1.0 consumers. */
-function idFromWire(id: unknown): { readonly text: string; readonly typed?: TypedId } | undefined {
-  if (typeof id === 'string') return { text: id };
-  if (typeof id === 'number') return { text: String(id), typed: ['ulong', id] };
-  if (Buffer.isBuffer(id)) {
-    const hex = id.toString('hex');
-    const text =
-      id.length === 16
-        ? `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-        : hex;
-    return { text, typed: ['binary', id.toString('base64')] };
-  }
-  return undefined;
+/** A message-id / correlation-id: strings pass; ulong, uuid and binary become text for the
+ * other protocols (decimal, `urn:uuid:…` as RabbitMQ 4 writes it, hex) and keep their type
+ * for AMQP 1.0 consumers (AMQP 1.0 3.2.4). */
+function idFromWire(
+  id: string | TypedId | undefined,
+): { readonly text: string; readonly typed?: TypedId } | undefined {
+  if (id === undefined || typeof id === 'string')
+    return id === undefined ? undefined : { text: id };
+  if (id[0] === 'ulong') return { text: String(id[1]), typed: id };
+  const hex = Buffer.from(id[1], 'base64').toString('hex');
+  if (id[0] === 'binary') return { text: hex, typed: id };
+  const text = `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { text, typed: id };
 }
 
 function millis(t: number | Date | undefined): number | undefined {

@@ -3,8 +3,8 @@ import type { Consumer, ConsumerSink, Delivery } from '../../src/spi.js';
 import { AddressError, parseSource, type SourceAddress } from './address.js';
 import { notFound, refuse } from './link-refusal.js';
 import type { LinkHost } from './link-host.js';
-import { messageToWire } from './message-out.js';
-import { markPresettled, outgoingRoom, unusedCredit } from './rhea-internals.js';
+import { encodeMessage } from './message-out.js';
+import { markPresettled, outgoingRoom, sendEncoded, unusedCredit } from './rhea-internals.js';
 
 /** AMQP 1.0 snd-settle-mode `settled`: the client asked for pre-settled (at-most-once) delivery. */
 const SND_SETTLED = 1;
@@ -105,7 +105,7 @@ export class OutgoingLink implements ConsumerSink {
     }
     let sent: RheaDelivery;
     try {
-      sent = this.#sender.send(messageToWire(delivery.message, delivery.deliveryCount) as never);
+      sent = sendEncoded(this.#sender, encodeMessage(delivery.message, delivery.deliveryCount));
     } catch (err) {
       // A message AMQP 1.0 cannot carry (an unencodable header value) must not stall the queue.
       this.#host.log.warn(

@@ -4,7 +4,7 @@
  * are what `sendable()` reads). Kept in this one file so a rhea upgrade is checked in one place.
  */
 import rhea from 'rhea';
-import type { Connection, Container, Receiver, Sender, Session } from 'rhea';
+import type { Connection, Container, Delivery, Receiver, Sender, Session } from 'rhea';
 
 /** What rhea needs from a socket (container.js `listen` hands it a net.Socket). */
 export interface RheaSocket {
@@ -53,29 +53,51 @@ export function remoteChannel(session: Session): number | undefined {
   return (session as unknown as SessionState).remote.channel;
 }
 
-interface TypedValue {
+/** A value as rhea's Reader returns it, before `unwrap`. */
+export interface TypedValue {
+  readonly type?: { readonly typecode: number };
   readonly descriptor?: { readonly value: unknown };
   readonly value: unknown;
-}
-interface Writer {
-  write(typed: unknown): void;
-  toBuffer(): Buffer;
 }
 interface Reader {
   read(): TypedValue;
   remaining(): number;
+  readonly position: number;
 }
 interface TypesCodec {
-  Writer: new () => Writer;
   Reader: new (buf: Buffer) => Reader;
   unwrap(typed: unknown, leaveDescribed?: boolean): unknown;
-  wrap(value: unknown): unknown;
-  wrap_ulong(value: number): unknown;
-  described(descriptor: unknown, value: unknown): unknown;
+  unwrap_map_simple(typed: TypedValue): Record<string, unknown>;
 }
 
 /** rhea's AMQP type codec (lib/types.js). */
 export const codec = rhea.types as unknown as TypesCodec;
+
+/** rhea decodes every incoming message (session.js `on_transfer` calls `message.decode`) and
+ * has no option to hand over the payload instead. Our links decode it themselves
+ * (message-decode.ts keeps id types rhea loses, and skips work rhea's decoder does), so while a
+ * frame of one of our server connections is being processed `message.decode` returns the bytes
+ * unchanged. Frames are processed synchronously, so no other connection's decode (such as an
+ * in-process rhea client's) can run inside that window. */
+const rheaMessage = rhea.message as unknown as { decode(bytes: Buffer): unknown };
+const rheaDecode = rheaMessage.decode.bind(rheaMessage);
+let undecoded = 0;
+rheaMessage.decode = (bytes: Buffer): unknown => (undecoded > 0 ? bytes : rheaDecode(bytes));
+
+/** Run `fn` (rhea reading one frame) with messages left as their bytes (`ctx.message`). */
+export function withUndecodedMessages(fn: () => void): void {
+  undecoded++;
+  try {
+    fn();
+  } finally {
+    undecoded--;
+  }
+}
+
+/** Send the bytes of an encoded message (message format 0, AMQP 1.0 2.7.5). */
+export function sendEncoded(sender: Sender, bytes: Buffer): Delivery {
+  return sender.send(bytes, undefined, 0);
+}
 
 interface LocalAttach {
   local: { attach: { snd_settle_mode: number; max_message_size: number } };

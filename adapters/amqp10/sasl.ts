@@ -68,6 +68,9 @@ export function saslMechanisms(hooks: SaslHooks): Record<string, () => SaslServe
   const mechanisms: Record<string, () => SaslServerMechanism> = {
     PLAIN: () => new Mechanism(hooks, parsePlain),
   };
+  // RabbitMQ `ssl_cert_login`: offered only on a TLS connection with a verified certificate.
+  if (hooks.info.peerIdentity)
+    mechanisms.EXTERNAL = () => new Mechanism(hooks, () => ({ mechanism: 'EXTERNAL' }));
   const anonymous = hooks.anonymous;
   if (anonymous)
     mechanisms.ANONYMOUS = () =>

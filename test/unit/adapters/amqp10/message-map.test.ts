@@ -1,15 +1,30 @@
-import rhea from 'rhea';
+import rhea, { type Message as RheaMessage } from 'rhea';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../src/spi.js';
 import type { WireMessage } from '../../../../adapters/amqp10/amqp-message.js';
+import { decodeMessage } from '../../../../adapters/amqp10/message-decode.js';
 import { messageFromWire } from '../../../../adapters/amqp10/message-in.js';
-import { messageToWire } from '../../../../adapters/amqp10/message-out.js';
+import { encodeMessage } from '../../../../adapters/amqp10/message-out.js';
 
 const origin = { protocol: 'amqp10', connectionId: 'amqp10-1' } as const;
 
+/** What we decode from what a publisher's rhea encodes. */
+function fromRhea(message: Record<string, unknown>): WireMessage {
+  return decodeMessage(rhea.message.encode(message));
+}
+
 /** What a consumer's rhea decodes from what we encode. */
-function roundTrip(wire: WireMessage): WireMessage {
-  return rhea.message.decode(rhea.message.encode(wire)) as WireMessage;
+function toRhea(m: Message, deliveryCount = 0): RheaMessage & Record<string, unknown> {
+  return rhea.message.decode(encodeMessage(m, deliveryCount)) as unknown as RheaMessage &
+    Record<string, unknown>;
+}
+
+/** The type code of the first properties field (message-id) in what we encode. */
+function messageIdTypecode(m: Message): number | undefined {
+  const bytes = encodeMessage(m, 0);
+  const at = bytes.indexOf(Buffer.from([0x00, 0x53, 0x73]));
+  // descriptor (3 bytes), list8 constructor + size + count (3 bytes), then message-id.
+  return bytes[at + 6];
 }
 
 function fromOther(partial: Partial<Message>): Message {
@@ -25,7 +40,7 @@ function fromOther(partial: Partial<Message>): Message {
 }
 
 describe('AMQP 1.0 -> core (anchors 2.9)', () => {
-  const wire: WireMessage = {
+  const wire = {
     durable: true,
     priority: 7,
     ttl: 5000,
@@ -41,9 +56,9 @@ describe('AMQP 1.0 -> core (anchors 2.9)', () => {
     group_id: 'app',
     application_properties: { color: 'red', n: 3 },
     message_annotations: { 'x-opt-custom': 'v', 'x-basic-type': 'order', 'not-x': 1 },
-    body: rhea.message.data_section(Buffer.from('hi')),
+    body: rhea.message.data_section(Buffer.from('hi')) as unknown,
   };
-  const m = messageFromWire(roundTrip(wire), 'amq.direct', 'k', origin);
+  const m = messageFromWire(fromRhea(wire), 'amq.direct', 'k', origin);
 
   it('header: durable -> persistent, priority, ttl -> expiration (ms string)', () => {
     expect(m.properties).toMatchObject({ persistent: true, priority: 7, expiration: '5000' });
@@ -68,7 +83,7 @@ describe('AMQP 1.0 -> core (anchors 2.9)', () => {
     expect(m.body.toString()).toBe('hi');
   });
   it('to, subject (no core slot) survive for AMQP 1.0 consumers', () => {
-    const out = roundTrip(messageToWire(m, 0));
+    const out = toRhea(m);
     expect(out.to).toBe('/queues/q');
     expect(out.subject).toBe('subj');
     expect(out.reply_to).toBe('/queues/replies');
@@ -81,13 +96,13 @@ describe('AMQP 1.0 -> core (anchors 2.9)', () => {
 
 describe('AMQP 1.0 bodies (anchors 2.8, 2.9)', () => {
   it('amqp-value string: UTF-8 bytes for others, the string again for AMQP 1.0', () => {
-    const m = messageFromWire(roundTrip({ body: 'héllo' }), '', 'q', origin);
+    const m = messageFromWire(fromRhea({ body: 'héllo' }), '', 'q', origin);
     expect(m.body.toString('utf8')).toBe('héllo');
-    expect(roundTrip(messageToWire(m, 0)).body).toBe('héllo');
+    expect(toRhea(m).body).toBe('héllo');
   });
   it('several data sections are concatenated', () => {
     const m = messageFromWire(
-      roundTrip({ body: rhea.message.data_sections([Buffer.from('ab'), Buffer.from('cd')]) }),
+      fromRhea({ body: rhea.message.data_sections([Buffer.from('ab'), Buffer.from('cd')]) }),
       '',
       'q',
       origin,
@@ -96,50 +111,48 @@ describe('AMQP 1.0 bodies (anchors 2.8, 2.9)', () => {
   });
   it('amqp-sequence / structured amqp-value: AMQP-encoded body, type amqp-1.0, restored for AMQP 1.0', () => {
     const seq = messageFromWire(
-      roundTrip({ body: rhea.message.sequence_section([1, 'two']) }),
+      fromRhea({ body: rhea.message.sequence_section([1, 'two']) }),
       '',
       'q',
       origin,
     );
     expect(seq.properties.type).toBe('amqp-1.0');
     expect(seq.body[0]).toBe(0x00); // a described section
-    const back = roundTrip(messageToWire(seq, 0)).body as { typecode: number; content: unknown };
+    const back = toRhea(seq).body as { typecode: number; content: unknown };
     expect(back.typecode).toBe(0x76);
     expect(back.content).toEqual([1, 'two']);
 
-    const map = messageFromWire(roundTrip({ body: { a: 1 } }), '', 'q', origin);
+    const map = messageFromWire(fromRhea({ body: { a: 1 } }), '', 'q', origin);
     expect(map.properties.type).toBe('amqp-1.0');
-    expect(roundTrip(messageToWire(map, 0)).body).toEqual({ a: 1 });
+    expect(toRhea(map).body).toEqual({ a: 1 });
   });
 });
 
 describe('core -> AMQP 1.0', () => {
   it('0-9-1 properties map to header and properties; headers split by x- prefix', () => {
-    const out = roundTrip(
-      messageToWire(
-        fromOther({
-          headers: {
-            plain: 'v',
-            'x-custom': 5,
-            nested: { a: 1 },
-            typed: { '!': 'int8', value: 3 },
-          },
-          properties: {
-            persistent: true,
-            priority: 2,
-            expiration: '1000',
-            messageId: 'm',
-            correlationId: 'c',
-            replyTo: 'rq',
-            contentType: 'application/json',
-            timestamp: 10,
-            type: 't',
-            userId: 'u',
-            appId: 'a',
-          },
-        }),
-        2,
-      ),
+    const out = toRhea(
+      fromOther({
+        headers: {
+          plain: 'v',
+          'x-custom': 5,
+          nested: { a: 1 },
+          typed: { '!': 'int8', value: 3 },
+        },
+        properties: {
+          persistent: true,
+          priority: 2,
+          expiration: '1000',
+          messageId: 'm',
+          correlationId: 'c',
+          replyTo: 'rq',
+          contentType: 'application/json',
+          timestamp: 10,
+          type: 't',
+          userId: 'u',
+          appId: 'a',
+        },
+      }),
+      2,
     );
     expect(out).toMatchObject({
       durable: true,
@@ -165,14 +178,63 @@ describe('core -> AMQP 1.0', () => {
     expect((out.body as { typecode: number; content: Buffer }).content.toString()).toBe('payload');
   });
   it('an MQTT Response Topic (x-reply-to-topic) becomes reply-to /exchanges/amq.topic/<key>', () => {
-    const out = roundTrip(
-      messageToWire(fromOther({ headers: { 'x-reply-to-topic': 'resp.x' } }), 0),
-    );
+    const out = toRhea(fromOther({ headers: { 'x-reply-to-topic': 'resp.x' } }));
     expect(out.reply_to).toBe('/exchanges/amq.topic/resp.x');
-    expect(out.message_annotations?.['x-reply-to-topic']).toBeUndefined();
+    expect(
+      (out.message_annotations as Record<string, unknown>)['x-reply-to-topic'],
+    ).toBeUndefined();
   });
   it('bigint headers are sent as numbers when exact', () => {
-    const out = roundTrip(messageToWire(fromOther({ headers: { big: 5n, huge: 2n ** 70n } }), 0));
+    const out = toRhea(fromOther({ headers: { big: 5n, huge: 2n ** 70n } }));
     expect(out.application_properties).toEqual({ big: 5, huge: (2n ** 70n).toString() });
+  });
+});
+
+describe('message-id / correlation-id keep their AMQP type (AMQP 1.0 3.2.4, anchors 2.9)', () => {
+  const UUID_BYTES = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const cases = [
+    ['string', 'mid-1', 'mid-1', 0xa1],
+    ['ulong', 12345, '12345', 0x80],
+    [
+      'uuid',
+      rhea.types.wrap_uuid(UUID_BYTES),
+      'urn:uuid:00112233-4455-6677-8899-aabbccddeeff',
+      0x98,
+    ],
+    ['binary', rhea.types.wrap_binary(Buffer.from([1, 2, 3])), '010203', 0xa0],
+  ] as const;
+  for (const [type, id, text, typecode] of cases) {
+    it(`${type}: text for other protocols, the same type back for AMQP 1.0`, () => {
+      const m = messageFromWire(
+        fromRhea({ message_id: id, correlation_id: id, body: 'x' }),
+        '',
+        'q',
+        origin,
+      );
+      expect(m.properties.messageId).toBe(text);
+      expect(m.properties.correlationId).toBe(text);
+      expect(messageIdTypecode(m)).toBe(typecode);
+      const out = toRhea(m);
+      const expected = typeof id === 'object' ? (id as { value: unknown }).value : id;
+      expect(out.message_id).toEqual(expected);
+      expect(out.correlation_id).toEqual(expected);
+    });
+  }
+  it('a urn:uuid: string from another protocol becomes a uuid; other strings stay strings', () => {
+    const uuid = fromOther({
+      properties: { messageId: 'urn:uuid:00112233-4455-6677-8899-aabbccddeeff' },
+    });
+    expect(messageIdTypecode(uuid)).toBe(0x98);
+    expect(toRhea(uuid).message_id).toEqual(UUID_BYTES);
+    expect(messageIdTypecode(fromOther({ properties: { messageId: 'urn:uuid:nope' } }))).toBe(0xa1);
+  });
+  it('a urn:uuid: string published as an AMQP 1.0 string stays a string', () => {
+    const m = messageFromWire(
+      fromRhea({ message_id: 'urn:uuid:00112233-4455-6677-8899-aabbccddeeff', body: 'x' }),
+      '',
+      'q',
+      origin,
+    );
+    expect(messageIdTypecode(m)).toBe(0xa1);
   });
 });
