@@ -73,6 +73,9 @@ export class CoreMq {
   #closed = false;
   /** QoS 1/2 filters of stored sessions (see session-store.ts). */
   #storedFilters = 0;
+  /** The offline enqueue the message being published started (its node-queue copy arrives
+   * inside `vhost.publish`), so the publisher's ack can wait for its commit. */
+  #offlineCommit: Promise<void> | undefined;
 
   constructor(opts: CoreMqOptions) {
     this.#opts = opts;
@@ -152,7 +155,17 @@ export class CoreMq {
     const renumbered = packet as PublishPacket & { brokerId: string; brokerCounter: number };
     renumbered.brokerId = this.#opts.preBrokerId;
     renumbered.brokerCounter = ++this.#counter;
-    return this.#publish({ ...renumbered, qos: 1, payload: packet.payload }, clientId);
+    this.#offlineCommit = undefined;
+    const committed = this.#publish({ ...renumbered, qos: 1, payload: packet.payload }, clientId);
+    const offline = this.#takeOfflineCommit();
+    // [MQTT-4.3.2-2] PUBACK hands over ownership: stored sessions must have it committed too.
+    return offline ? Promise.all([committed, offline]).then(() => undefined) : committed;
+  }
+
+  #takeOfflineCommit(): Promise<void> | undefined {
+    const p = this.#offlineCommit;
+    this.#offlineCommit = undefined;
+    return p;
   }
 
   /** Throws when a QoS 1/2 message could not reach every queue: the publisher must not get
@@ -262,6 +275,7 @@ export class CoreMq {
     }
     this.#pendingCount++;
     const stored = storeOffline ? this.#opts.enqueueOffline({ ...packet, qos }) : RESOLVED;
+    if (storeOffline) this.#offlineCommit = stored;
     this.#pending = Promise.all([this.#pending, stored])
       .then(() => {
         this.#opts.dispatcher.dispatch(packet, qos);

@@ -29,6 +29,8 @@ import type { MqttOptions } from './options.js';
 import { capRetainedQos, guardParser } from './packet-guards.js';
 import { persistRetained } from './retained-store.js';
 import { createSessionStore, enqueueForSessions } from './session-store.js';
+import { SessionRecords } from './session-records.js';
+import { publishStoredWills } from './session-wills.js';
 import { sharedDelivery } from './shared-delivery.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -131,6 +133,10 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     });
     this.#aedes = aedes;
     mq.attach(`mqtt-node-${brokerId}`, this.#nodeConnectionId);
+    // Stored sessions bind their filters, so the node queue must exist first.
+    const records = new SessionRecords(ctx.store, cfg.vhost);
+    await offline.persist(records);
+    await publishStoredWills(aedes, records, ctx.log);
     aedes.on('clientReady', (client) => {
       const state = this.#states.get(client);
       if (state) this.#byClientId.set(client.id, state);

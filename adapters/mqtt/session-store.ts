@@ -1,8 +1,9 @@
 /**
  * Session state aedes keeps for clients that outlive their connection: subscriptions, queued
- * QoS 1/2 messages, inbound QoS 2 ids, wills, retained messages. It is aedes-persistence's
- * in-memory implementation for now; backing it with the gateway store comes with the store
- * issue.
+ * QoS 1/2 messages, inbound QoS 2 ids, wills, retained messages. aedes-persistence's in-memory
+ * implementation serves it, with the outgoing queues in session-outgoing.ts; `persist` loads
+ * the sessions stored in the gateway store and writes every later change through
+ * (session-durable.ts), retained messages go the same way (retained-store.ts).
  *
  * Additions:
  * - a queued message that was already sent once (it has a packet id) is resent with DUP set
@@ -17,6 +18,9 @@ import type { Client } from 'aedes';
 import memoryPersistence from 'aedes-persistence';
 import type { DeliverablePacket } from './aedes-internals.js';
 import type { RetainedPersistence } from './retained-store.js';
+import { persistSessionState, type SessionState } from './session-durable.js';
+import { OutgoingQueues } from './session-outgoing.js';
+import type { SessionRecords } from './session-records.js';
 
 /** The promise-returning calls the adapter makes itself. */
 export interface SessionStore extends RetainedPersistence {
@@ -28,6 +32,8 @@ export interface SessionStore extends RetainedPersistence {
   outgoingEnqueueCombi(subs: { clientId: string }[], packet: DeliverablePacket): Promise<void>;
   outgoingUpdate(client: Client, packet: DeliverablePacket): Promise<void>;
   outgoingStream(client: Client): Readable;
+  /** Loads the stored sessions, then writes every change through to `records`. */
+  persist(records: SessionRecords): Promise<void>;
 }
 
 interface StoredSub {
@@ -50,17 +56,26 @@ export function createSessionStore(
 ): SessionStore {
   // Its typings declare an ES default export; the package is CommonJS whose module.exports
   // is the factory (aedes imports it the same way).
-  const store = (memoryPersistence as unknown as () => SessionStore)();
+  const store = (memoryPersistence as unknown as () => SessionStore & SessionState)();
   trackFilters(store, events);
-  const enqueueCombi = store.outgoingEnqueueCombi.bind(store);
-  store.outgoingEnqueueCombi = async (subs, packet) => {
-    if (!alreadyQueued(packet)) await enqueueCombi(subs, packet);
-  };
-  const outgoingStream = store.outgoingStream.bind(store);
-  store.outgoingStream = (client) =>
-    outgoingStream(client).map((p: DeliverablePacket) =>
-      p.messageId === undefined ? p : { ...p, dup: true },
-    );
+  const outgoing = new OutgoingQueues();
+  Object.assign(store, {
+    outgoingEnqueue: (sub, packet) => outgoing.enqueue(sub, packet),
+    outgoingEnqueueCombi: async (subs, packet) => {
+      if (!alreadyQueued(packet)) await outgoing.enqueueCombi(subs, packet);
+    },
+    outgoingUpdate: (client, packet) => outgoing.update(client, packet),
+    outgoingClearMessageId: (client: Client, packet: DeliverablePacket) =>
+      outgoing.clear(client, packet),
+    outgoingStream: (client) =>
+      outgoing
+        .stream(client)
+        .map((p: DeliverablePacket) => (p.messageId === undefined ? p : { ...p, dup: true })),
+    persist: async (records) => {
+      await outgoing.persist(records);
+      await persistSessionState(store, records);
+    },
+  } satisfies Partial<SessionStore> & Record<string, unknown>);
   return store;
 }
 

@@ -1,0 +1,104 @@
+/**
+ * The outgoing queue of every stored session: QoS 1/2 packets waiting for their client, and
+ * those in flight with the packet id they went out with (a PUBREL in place of its QoS 2
+ * PUBLISH once the client sent PUBREC). aedes-persistence's memory semantics, plus a
+ * write-through of every change to the gateway store once `persist` has loaded it, so a queue
+ * comes back after a restart in order and with its packet ids [MQTT-4.4.0-1].
+ */
+import { Readable } from 'node:stream';
+import memoryPersistence from 'aedes-persistence';
+import { clientKey, splitKey, type SessionRecords } from './session-records.js';
+
+/** A packet as aedes hands it over: a publish, or a PUBREL. */
+export interface OutPacket {
+  readonly cmd?: string;
+  readonly brokerId?: string | undefined;
+  readonly brokerCounter?: number | undefined;
+  messageId?: number | undefined;
+}
+
+interface Entry {
+  readonly seq: number;
+  packet: OutPacket;
+}
+
+// aedes-persistence's own copy constructor: drops the packet id, keeps broker id and counter.
+const { Packet } = memoryPersistence as unknown as { Packet: new (p: object) => OutPacket };
+
+/** The packet's data without the callbacks aedes hangs on it. */
+export function dataOf(packet: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(packet).filter(([, v]) => typeof v !== 'function'));
+}
+
+export class OutgoingQueues {
+  readonly #queues = new Map<string, Entry[]>();
+  #nextSeq = 1;
+  #records: SessionRecords | undefined;
+
+  /** Loads the stored queues, then writes every change through to `records`. */
+  async persist(records: SessionRecords): Promise<void> {
+    for (const { key, value } of await records.list('out')) {
+      const [clientId, seq] = splitKey(key, true);
+      this.#queue(clientId).push({ seq, packet: value as OutPacket });
+      this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
+    }
+    this.#records = records;
+  }
+
+  async enqueue(sub: { clientId: string }, packet: object): Promise<void> {
+    await this.#append(sub.clientId, packet);
+  }
+
+  async enqueueCombi(subs: readonly { clientId: string }[], packet: object): Promise<void> {
+    await Promise.all(subs.map((s) => this.#append(s.clientId, packet)));
+  }
+
+  /** Records the packet id a packet went out with, or puts a PUBREL in place of its PUBLISH. */
+  async update(client: { id: string }, packet: OutPacket): Promise<void> {
+    for (const entry of this.#queues.get(client.id) ?? []) {
+      const queued = entry.packet;
+      if (queued.brokerId === packet.brokerId) {
+        // Packet ids wrap at 65535: within one broker id only the counter identifies it.
+        if (queued.brokerCounter !== packet.brokerCounter) continue;
+        queued.messageId = packet.messageId;
+      } else if (queued.messageId === packet.messageId) {
+        entry.packet = packet;
+      } else continue;
+      await this.#write(client.id, entry);
+      return;
+    }
+    throw new Error('no such packet');
+  }
+
+  /** The client acknowledged `packet.messageId` (PUBACK, PUBCOMP): the packet leaves. */
+  async clear(client: { id: string }, packet: OutPacket): Promise<OutPacket | undefined> {
+    const queue = this.#queues.get(client.id);
+    const i = queue?.findIndex((e) => e.packet.messageId === packet.messageId) ?? -1;
+    const entry = i < 0 ? undefined : queue?.splice(i, 1)[0];
+    if (!queue || !entry) return undefined;
+    if (queue.length === 0) this.#queues.delete(client.id);
+    await this.#records?.delete('out', clientKey(client.id, entry.seq, true));
+    return entry.packet;
+  }
+
+  /** A snapshot, so packets cleared while it is read do not shift it. */
+  stream(client: { id: string }): Readable {
+    return Readable.from((this.#queues.get(client.id) ?? []).map((e) => e.packet));
+  }
+
+  #append(clientId: string, packet: object): Promise<void> {
+    const entry: Entry = { seq: this.#nextSeq++, packet: new Packet(packet) };
+    this.#queue(clientId).push(entry);
+    return this.#write(clientId, entry);
+  }
+
+  async #write(clientId: string, entry: Entry): Promise<void> {
+    await this.#records?.put('out', clientKey(clientId, entry.seq, true), dataOf(entry.packet));
+  }
+
+  #queue(clientId: string): Entry[] {
+    let queue = this.#queues.get(clientId);
+    if (!queue) this.#queues.set(clientId, (queue = []));
+    return queue;
+  }
+}
