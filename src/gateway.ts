@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ADAPTERS, type AdapterEntry } from './adapters.js';
 import { PermissionAuthorizer } from './auth/permissions.js';
 import { StaticUsers } from './auth/static-users.js';
+import { Cluster } from './cluster/cluster.js';
 import {
   gatewayConfigSchema,
   type GatewayConfig,
@@ -43,6 +44,9 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const log = createLogger(config.log.level, config.name);
   const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
   const store = createStore(config);
+  const cluster = config.cluster.enabled
+    ? new Cluster(config, broker, log.child({ component: 'cluster' }))
+    : undefined;
   const metrics = new PromMetrics();
   metrics.observe(broker);
   const authn = new StaticUsers(config.auth.users);
@@ -88,9 +92,16 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     metrics,
     async start() {
       await store.open();
-      await broker.recover(store, (err) => {
+      await cluster?.open();
+      const onStoreError = (err: unknown): void => {
         log.error({ err }, 'store write failed');
-      });
+      };
+      await broker.recover(
+        store,
+        onStoreError,
+        cluster && ((v) => cluster.logFor(v, store, onStoreError)),
+      );
+      await cluster?.start();
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
       const own = await openGatewayListeners({
         config,
@@ -136,6 +147,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       running.clear();
       await Promise.all(listeners.splice(0).map((l) => l.close()));
       broker.close();
+      await cluster?.close();
       await store.close();
     },
   };

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ADAPTERS } from '../adapters.js';
+import { clusterSchema } from '../cluster/cluster-options.js';
 import { coreLimitsSchema } from './core-limits.js';
 
 const host = z.string().min(1).default('0.0.0.0');
@@ -109,7 +110,7 @@ export const gatewayConfigSchema = z
     store: z
       .object({
         /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart;
-         * `redis`: in Redis (see `redis`); one gateway per prefix until scale-out is built. */
+         * `redis`: in Redis (see `redis`); several gateways share one prefix only with `cluster`. */
         type: z.enum(['sqlite', 'memory', 'redis']).default('sqlite'),
         /** `full` fsyncs each group commit; `normal` survives process crashes only. */
         synchronous: z.enum(['full', 'normal']).default('full'),
@@ -126,6 +127,8 @@ export const gatewayConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
+    /** Several gateway nodes on one Redis (docs/cluster.md). */
+    cluster: clusterSchema,
     auth: z
       .object({
         users: z.array(userSchema).default([

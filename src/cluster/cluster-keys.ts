@@ -1,0 +1,41 @@
+import { escapeKeyPart } from '../store/redis-keys.js';
+
+/**
+ * Keys and channels of the cluster layer, next to the store's (redis-keys.ts) under the same
+ * prefix P. A queue's stream key holds the queue name in a hash tag so that, on Redis
+ * Cluster, every command of a queue (one key per command or script) goes to one slot.
+ *
+ *   P cluster:topo:<vh>          hash     shared topology: `x:<name>`, `q:<name>`,
+ *                                         `b:<bindingKey>` -> V8 spec (durable or not)
+ *   P cluster:node:<consumer>    string   heartbeat of a running node (PX nodeTimeoutMs)
+ *   P cluster:{<vh>:<q>}:stream  stream   a shared queue's messages; consumer group `gw`,
+ *                                         one consumer per running node process
+ *   P cluster:topo               channel  topology changes (all vhosts)
+ *   P cluster:msg:<vh>           channel  messages routed on one node, for the others' own
+ *                                         connection-owned queues
+ */
+export class ClusterKeys {
+  readonly topoChannel: string;
+  readonly #p: string;
+
+  constructor(prefix: string) {
+    this.#p = `${prefix}cluster:`;
+    this.topoChannel = `${this.#p}topo`;
+  }
+
+  topology(vhost: string): string {
+    return `${this.#p}topo:${escapeKeyPart(vhost)}`;
+  }
+  node(consumer: string): string {
+    return `${this.#p}node:${escapeKeyPart(consumer)}`;
+  }
+  stream(vhost: string, queue: string): string {
+    return `${this.#p}{${escapeKeyPart(vhost)}:${escapeKeyPart(queue)}}:stream`;
+  }
+  messageChannel(vhost: string): string {
+    return `${this.#p}msg:${escapeKeyPart(vhost)}`;
+  }
+}
+
+/** The one consumer group of every shared queue's stream. */
+export const GROUP = 'gw';

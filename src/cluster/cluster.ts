@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../config/schema.js';
+import type { Broker } from '../core/broker.js';
+import type { Queue, QueueHooks, QueueOptions } from '../core/queues/queue.js';
+import { DEFAULT_EXCHANGE } from '../core/names.js';
+import type { Vhost } from '../core/vhost.js';
+import type { Logger, Message, Store } from '../spi.js';
+import { ClusterKeys } from './cluster-keys.js';
+import { ClusterLog } from './cluster-log.js';
+import { nodeIdOf } from './cluster-options.js';
+import { MessageBus } from './message-bus.js';
+import { NodePresence, type StreamRef } from './node-presence.js';
+import { clusterClient } from './redis-client.js';
+import { StreamOps } from './stream-ops.js';
+import { StreamQueue } from './stream-queue.js';
+import { TopologyBus } from './topology-bus.js';
+
+/** Redis errors while it is down come by the thousand: at most one log line this often. */
+const ERROR_LOG_INTERVAL_MS = 1_000;
+
+/**
+ * One node of a cluster of gateways sharing a Redis (docs/cluster.md): shared topology
+ * (topology-bus.ts), shared queues as Redis streams (stream-queue.ts), cross-node delivery into
+ * connection-owned queues (message-bus.ts), and node liveness (node-presence.ts).
+ */
+export class Cluster {
+  readonly nodeId: string;
+  /** This process's consumer name in every shared queue's group: a restarted node is a new
+   * consumer, and the old one's pending messages are reclaimed like any dead node's. */
+  readonly consumer: string;
+  readonly #config: GatewayConfig;
+  readonly #broker: Broker;
+  readonly #log: Logger;
+  readonly #keys: ClusterKeys;
+  readonly #cmd: Redis;
+  readonly #sub: Redis;
+  readonly #ops: StreamOps;
+  readonly #topology: TopologyBus;
+  readonly #messages: MessageBus;
+  readonly #presence: NodePresence;
+  readonly #logs = new Map<string, ClusterLog>();
+  readonly #queues = new Set<StreamQueue>();
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #started = false;
+  #lastErrorLog = 0;
+
+  constructor(config: GatewayConfig, broker: Broker, log: Logger) {
+    if (config.store.type !== 'redis') {
+      throw new Error("cluster.enabled needs store.type 'redis' (the nodes share its Redis)");
+    }
+    this.#config = config;
+    this.#broker = broker;
+    this.#log = log;
+    this.nodeId = nodeIdOf(config.cluster);
+    this.consumer = `${this.nodeId}.${randomBytes(4).toString('hex')}`;
+    this.#keys = new ClusterKeys(config.store.redis.prefix);
+    const onError = this.#onError;
+    const { url } = config.store.redis;
+    this.#cmd = clusterClient(url, onError, { pipelined: true });
+    this.#sub = clusterClient(url, onError);
+    this.#ops = new StreamOps(this.#cmd, onError);
+    this.#topology = new TopologyBus(this.#cmd, this.#keys, this.consumer, onError);
+    this.#messages = new MessageBus(this.#cmd, this.#keys, this.consumer, onError);
+    this.#presence = new NodePresence({
+      redis: this.#cmd,
+      keys: this.#keys,
+      ops: this.#ops,
+      consumer: this.consumer,
+      timeoutMs: config.cluster.nodeTimeoutMs,
+      streams: () => this.#streams(),
+      onError,
+    });
+  }
+
+  readonly #onError = (err: unknown): void => {
+    const now = Date.now();
+    if (now - this.#lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+    this.#lastErrorLog = now;
+    this.#log.warn({ err }, 'cluster: Redis operation failed');
+  };
+
+  /** Connects and takes over queue creation; call before the broker's recovery. */
+  async open(): Promise<void> {
+    await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+    for (const name of this.#broker.vhostNames()) {
+      const vhost = this.#broker.vhost(name);
+      vhost.cluster = {
+        createQueue: (options, hooks) => this.#createQueue(vhost, options, hooks),
+        forward: (message) => {
+          this.#forward(vhost, message);
+        },
+      };
+    }
+  }
+
+  /** The broker's durable log for `vhost` (Broker.recover). */
+  logFor(vhost: Vhost, store: Store, onStoreError: (err: unknown) => void): ClusterLog {
+    const log = new ClusterLog(store, vhost, this.#topology, onStoreError);
+    this.#logs.set(vhost.name, log);
+    return log;
+  }
+
+  /** After recovery: join the channels, converge to the shared topology, start beating. */
+  async start(): Promise<void> {
+    this.#sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
+      this.#receive(channel.toString(), payload);
+    });
+    const channels = [this.#keys.topoChannel];
+    for (const name of this.#logs.keys()) channels.push(this.#keys.messageChannel(name));
+    await this.#sub.subscribe(...channels);
+    await this.#resyncAll();
+    // ioredis resubscribes after a reconnect; what was announced meanwhile comes from the hash.
+    this.#sub.on('ready', () => {
+      this.#resyncAll().catch(this.#onError);
+    });
+    this.#cmd.on('ready', () => {
+      this.#presence.beat().catch(this.#onError);
+    });
+    await this.#presence.start();
+    this.#resyncTimer = setInterval(() => {
+      this.#resyncAll().catch(this.#onError);
+    }, this.#config.cluster.resyncIntervalMs);
+    this.#resyncTimer.unref();
+    this.#started = true;
+    this.#log.info({ node: this.nodeId, consumer: this.consumer }, 'cluster node joined');
+  }
+
+  async #resyncAll(): Promise<void> {
+    for (const [name, log] of this.#logs) {
+      await this.#topology.resync(this.#broker.vhost(name), log);
+    }
+  }
+
+  #createQueue(vhost: Vhost, options: QueueOptions, hooks: QueueHooks): Queue | undefined {
+    if (options.exclusiveOwner !== undefined) return undefined;
+    const { fetchBatch, blockMs } = this.#config.cluster;
+    const key = this.#keys.stream(vhost.name, options.name);
+    const q = new StreamQueue(options, hooks, {
+      ops: this.#ops,
+      key,
+      consumer: this.consumer,
+      fetchBatch,
+      blockMs,
+      connect: () => clusterClient(this.#config.store.redis.url, this.#onError, { blocking: true }),
+      onError: this.#onError,
+    });
+    this.#queues.add(q);
+    return q;
+  }
+
+  *#streams(): Iterable<StreamRef> {
+    for (const q of this.#queues) {
+      if (q.deleted) this.#queues.delete(q);
+      else yield { key: q.streamKey, idle: q.idle };
+    }
+  }
+
+  /** A publish to the default exchange that names a shared queue cannot match anything on
+   * another node (work queues skip the bus); everything else may. */
+  #forward(vhost: Vhost, message: Message): void {
+    if (!this.#started) return;
+    if (message.exchange === DEFAULT_EXCHANGE) {
+      const q = vhost.queue(message.routingKey);
+      if (q && q.options.exclusiveOwner === undefined) return;
+    }
+    this.#messages.forward(vhost.name, message);
+  }
+
+  #receive(channel: string, payload: Buffer): void {
+    try {
+      if (channel === this.#keys.topoChannel) {
+        this.#topology.receive(payload, (name) => {
+          const log = this.#logs.get(name);
+          return log ? [this.#broker.vhost(name), log] : undefined;
+        });
+        return;
+      }
+      for (const [name] of this.#logs) {
+        if (this.#keys.messageChannel(name) !== channel) continue;
+        const vhost = this.#broker.vhost(name);
+        for (const m of this.#messages.receive(payload)) vhost.publishForeign(m);
+      }
+    } catch (err) {
+      this.#log.warn({ err, channel }, 'cluster: bad announcement ignored');
+    }
+  }
+
+  /** After the broker closed (stream queues have given back what they held). */
+  async close(): Promise<void> {
+    this.#started = false;
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    this.#messages.close();
+    await Promise.allSettled([this.#presence.stop(), this.#ops.close()]);
+    await Promise.allSettled([quit(this.#sub), quit(this.#cmd)]);
+  }
+}
+
+async function quit(r: Redis): Promise<void> {
+  if (r.status !== 'ready') {
+    r.disconnect();
+    return;
+  }
+  await r.quit().catch(() => {
+    r.disconnect();
+  });
+}

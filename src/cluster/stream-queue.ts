@@ -1,0 +1,323 @@
+import type { Redis } from 'ioredis';
+import type { ConsumeOptions, ConsumerSink, Message } from '../spi.js';
+import type { QueueConsumer } from '../core/queues/consumer.js';
+import {
+  Queue,
+  type EnqueueResult,
+  type QueueHooks,
+  type QueueOptions,
+  type QueuePersistence,
+} from '../core/queues/queue.js';
+import { expiresAtOf, priorityOf } from '../core/queues/queue-args.js';
+import type { Entry } from '../core/queues/ready-list.js';
+import { decodeRecord, encodeRecord } from '../store/redis-record.js';
+import { GROUP } from './cluster-keys.js';
+import type { Returned, StreamOps } from './stream-ops.js';
+
+export interface StreamQueueContext {
+  readonly ops: StreamOps;
+  readonly key: string;
+  /** This node process's consumer name in the stream's group. */
+  readonly consumer: string;
+  readonly fetchBatch: number;
+  readonly blockMs: number;
+  /** A new connection for blocking reads (not yet connected). */
+  readonly connect: () => Redis;
+  readonly onError: (err: unknown) => void;
+}
+
+/** After a failed read, the next one waits this long (Redis down: no busy loop). */
+const RETRY_MS = 250;
+
+/** XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]]; fields are null for an entry
+ * deleted while pending. */
+type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
+
+/**
+ * A shared queue when nodes share a Redis: its messages live in a Redis stream, and consumers
+ * on every node compete for them through one consumer group (one group consumer per node
+ * process). A publish on any node is an XADD (publisher confirms wait for it). This node reads
+ * (XREADGROUP, blocking) only as many messages as its own consumers have room for, so the
+ * others' consumers get the rest, and hands them out with the ordinary queue machinery
+ * (prefetch, credit, ack, nack/requeue, TTL, dead-lettering). An ack is an XACK + XDEL; a
+ * message whose consumer goes away returns to the stream's tail, and a dead node's pending
+ * messages are moved back by the others (node-presence.ts).
+ *
+ * Per node, not cluster-wide (docs/cluster.md): `x-expires` and auto-delete (never fire),
+ * `x-max-length*` (not enforced), priorities (stream order), message counts (this node's
+ * buffer), `basic.get` (sees only what this node has fetched).
+ */
+export class StreamQueue extends Queue {
+  readonly #ctx: StreamQueueContext;
+  readonly #consumers = new Set<QueueConsumer>();
+  /** Local handle (Entry.storeId) -> stream id, and back, for what this node holds. */
+  readonly #ids = new Map<number, string>();
+  readonly #held = new Set<string>();
+  #nextHandle = 1;
+  #seq = 0;
+  /** Set while giving messages back: an entry leaving goes to the stream, not away. */
+  #returning: Returned[] | undefined;
+  #reader: Redis | undefined;
+  #reading = false;
+  /** '0' re-reads this consumer's own pending entries (after a restart of the reader, some
+   * may have been delivered to it without reaching it); then '>' for new ones. */
+  #cursor = '0';
+  #retry: NodeJS.Timeout | undefined;
+
+  /** What the base class calls for entries with a store id: an entry leaving is acked. */
+  static readonly #link: QueuePersistence = {
+    nextId: () => 0,
+    append: () => Promise.resolve(),
+    delivered: () => undefined,
+    usageChanged: () => undefined,
+    remove: (queue, entry) => {
+      if (queue instanceof StreamQueue) queue.#left(entry);
+    },
+  };
+
+  constructor(options: QueueOptions, hooks: QueueHooks, ctx: StreamQueueContext) {
+    super(options, {
+      deadLetter: (q, m, reason) => {
+        hooks.deadLetter(q, m, reason);
+      },
+      // Consumers on other nodes are invisible here: no node may delete the queue alone.
+      expire: () => undefined,
+      persistence: StreamQueue.#link,
+    });
+    this.#ctx = ctx;
+  }
+
+  // x-expires is not evaluated per node (see the class comment).
+  override touch(): void {
+    return;
+  }
+
+  override resumeExpiry(): void {
+    return;
+  }
+
+  /** Recovery reads nothing for it from the store: its messages are in the stream. */
+  override restore(): void {
+    return;
+  }
+
+  override enqueue(message: Message, now = Date.now()): EnqueueResult {
+    const { args } = this.options;
+    const record = encodeRecord(
+      message,
+      expiresAtOf(args, message, now),
+      priorityOf(args, message),
+    );
+    this.stats.published++;
+    const committed = this.#ctx.ops.add(this.#ctx.key, record);
+    // Callers that do not wait (QoS 0) must not leave a rejection unhandled.
+    committed.catch(() => undefined);
+    return { outcome: 'queued', committed };
+  }
+
+  override consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {
+    const c = super.consume(sink, opts);
+    this.#consumers.add(c);
+    this.#feed();
+    return c;
+  }
+
+  override removeConsumer(c: QueueConsumer, requeueUnsettled: boolean): void {
+    this.#consumers.delete(c);
+    super.removeConsumer(c, requeueUnsettled);
+    if (this.#consumers.size === 0) this.#giveBack();
+  }
+
+  override dispatch(): void {
+    super.dispatch();
+    this.#feed();
+  }
+
+  override purge(connectionId: string | undefined): number {
+    const n = super.purge(connectionId);
+    this.#ctx.ops.trim(this.#ctx.key).catch(this.#ctx.onError);
+    return n;
+  }
+
+  override markDeleted(reason: string): number {
+    this.#stopReading();
+    this.#ids.clear();
+    this.#held.clear();
+    return super.markDeleted(reason);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** How many more messages this node's consumers can take than it already has. */
+  #want(): number {
+    let room = 0;
+    for (const c of this.#consumers) room += Math.min(c.room, this.#ctx.fetchBatch);
+    return Math.min(room, this.#ctx.fetchBatch) - this.messageCount;
+  }
+
+  #feed(): void {
+    if (this.#reading || this.#retry || this.deleted) return;
+    const want = this.#want();
+    if (want <= 0) return;
+    this.#reading = true;
+    this.#read(want).then(
+      () => {
+        this.#reading = false;
+        this.#feed();
+      },
+      (err: unknown) => {
+        this.#reading = false;
+        this.#readFailed(err);
+      },
+    );
+  }
+
+  async #read(want: number): Promise<void> {
+    const reader = await this.#connection();
+    const own = this.#cursor !== '>';
+    let reply: ReadReply;
+    try {
+      reply = (await reader.callBuffer(
+        'XREADGROUP',
+        'GROUP',
+        GROUP,
+        this.#ctx.consumer,
+        'COUNT',
+        want,
+        'BLOCK',
+        own ? 1 : this.#ctx.blockMs,
+        'STREAMS',
+        this.#ctx.key,
+        this.#cursor,
+      )) as ReadReply;
+    } catch (err) {
+      // Disconnected on purpose (#stopReading); a message Redis delivered in that instant is
+      // moved back by this node's own reclaim pass (node-presence.ts).
+      if (this.#reader !== reader) return;
+      throw err;
+    }
+    if (this.#reader !== reader) {
+      // Stopped while blocked: what came is pending on this node; give it back.
+      this.#giveBackRaw(reply);
+      return;
+    }
+    const entries = reply?.[0]?.[1] ?? [];
+    if (own) {
+      const last = entries.at(-1);
+      this.#cursor = last ? last[0].toString() : '>';
+    }
+    for (const [id, fields] of entries) this.#take(id.toString(), fields);
+    if (entries.length > 0) super.dispatch();
+    if (this.#consumers.size === 0) this.#giveBack();
+  }
+
+  async #connection(): Promise<Redis> {
+    if (this.#reader) return this.#reader;
+    const reader = this.#ctx.connect();
+    this.#reader = reader;
+    await reader.connect();
+    await this.#ctx.ops.ensureGroup(this.#ctx.key);
+    return reader;
+  }
+
+  #take(id: string, fields: Buffer[] | null): void {
+    if (this.#held.has(id)) return;
+    const record = fields?.[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'm') + 1];
+    if (!fields || !record) {
+      this.#ctx.ops.ack(this.#ctx.key, id); // deleted (purged) while pending
+      return;
+    }
+    const d = fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'd');
+    const { message, expiresAt, priority } = decodeRecord(record);
+    const handle = this.#nextHandle++;
+    this.#ids.set(handle, id);
+    this.#held.add(id);
+    const entry: Entry = {
+      seq: this.#seq++,
+      message,
+      size: message.body.length,
+      expiresAt,
+      priority,
+      deliveryCount: d >= 0 ? Number(fields[d + 1]?.toString() ?? 0) : 0,
+      storeId: handle,
+    };
+    super.restore(entry);
+  }
+
+  #readFailed(err: unknown): void {
+    this.#ctx.onError(err);
+    const noGroup = err instanceof Error && err.message.includes('NOGROUP');
+    // The connection may have dropped mid-read with entries delivered to this consumer.
+    this.#cursor = '0';
+    this.#retry = setTimeout(
+      () => {
+        this.#retry = undefined;
+        const ready = noGroup ? this.#ctx.ops.ensureGroup(this.#ctx.key) : Promise.resolve();
+        ready.then(
+          () => {
+            this.#feed();
+          },
+          (e: unknown) => {
+            this.#readFailed(e);
+          },
+        );
+      },
+      noGroup ? 0 : RETRY_MS,
+    );
+  }
+
+  get streamKey(): string {
+    return this.#ctx.key;
+  }
+
+  /** Holds nothing and reads nothing: any pending entry of this node's consumer is an orphan. */
+  get idle(): boolean {
+    return this.#consumers.size === 0 && this.#ids.size === 0 && !this.#reading;
+  }
+
+  #stopReading(): void {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const reader = this.#reader;
+    this.#reader = undefined;
+    this.#cursor = '0';
+    reader?.disconnect();
+  }
+
+  // ------------------------------------------------------------------ leaving
+
+  #left(entry: Entry): void {
+    const id = this.#ids.get(entry.storeId);
+    if (id === undefined) return;
+    this.#ids.delete(entry.storeId);
+    this.#held.delete(id);
+    if (this.#returning) {
+      const record = encodeRecord(entry.message, entry.expiresAt, entry.priority);
+      this.#returning.push({ id, record, deliveryCount: entry.deliveryCount });
+    } else this.#ctx.ops.ack(this.#ctx.key, id);
+  }
+
+  /** No consumer left on this node: what it fetched goes back for the other nodes. */
+  #giveBack(): void {
+    this.#stopReading();
+    const returning: Returned[] = [];
+    this.#returning = returning;
+    try {
+      super.purge(undefined);
+    } finally {
+      this.#returning = undefined;
+    }
+    this.#ctx.ops.requeue(this.#ctx.key, returning).catch(this.#ctx.onError);
+  }
+
+  #giveBackRaw(reply: ReadReply): void {
+    const entries = reply?.[0]?.[1] ?? [];
+    const returning: Returned[] = [];
+    for (const [id, fields] of entries) {
+      const i = fields?.findIndex((f, j) => j % 2 === 0 && f.toString() === 'm') ?? -1;
+      const record = i >= 0 ? fields?.[i + 1] : undefined;
+      if (record) returning.push({ id: id.toString(), record, deliveryCount: 0 });
+    }
+    this.#ctx.ops.requeue(this.#ctx.key, returning).catch(this.#ctx.onError);
+  }
+}
