@@ -1,11 +1,12 @@
 /**
  * In-process core benchmark (issue 3): topic routing as bindings grow (cache hit and miss),
- * fanout width, and enqueue -> deliver -> ack through one queue with prefetch 100.
+ * fanout width, and enqueue -> deliver -> ack through one queue with prefetch 100. In-process
+ * by nature (no sockets), so it has no latency, RSS or CPU columns.
  */
 import { Broker } from '../src/core/broker.js';
 import { coreLimitsSchema } from '../src/config/core-limits.js';
 import type { Delivery, Message } from '../src/spi.js';
-import { fmt, measure, printTable } from './lib-measure.js';
+import { fmt, measure, printRows, type BenchRow } from './lib-measure.js';
 
 const body = Buffer.alloc(100, 120);
 const msg = (exchange: string, routingKey: string): Message => ({
@@ -88,31 +89,29 @@ function queueThroughput(): number {
   return rate.perSecond;
 }
 
-export async function run(): Promise<void> {
-  const rows: Record<string, string>[] = [];
-  for (const n of [1, 1_000, 100_000]) {
+/** In-process figures: only msgs/s (routing decisions, enqueues or deliveries per second). */
+export function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const row = (scenario: string, msgsPerSec: number, note?: string): void => {
     rows.push({
-      scenario: `topic routing, ${fmt(n)} bindings`,
-      'cache hit msg/s': fmt(topicRouting(n, 1024, true)),
-      'cache miss msg/s': fmt(topicRouting(n, 1024, false)),
-      'no cache msg/s': fmt(topicRouting(n, 0, true)),
+      group: 'core',
+      scenario,
+      broker: 'gateway',
+      rate: 0,
+      msgsPerSec,
+      ...(note ? { note } : {}),
     });
+  };
+  for (const n of [1, 1_000, 100_000]) {
+    row(`topic routing, ${fmt(n)} bindings, cache hit`, topicRouting(n, 1024, true));
+    row(`topic routing, ${fmt(n)} bindings, cache miss`, topicRouting(n, 1024, false));
+    row(`topic routing, ${fmt(n)} bindings, no cache`, topicRouting(n, 0, true));
   }
-  printTable(rows);
-  process.stdout.write('\n');
-  printTable(
-    [1, 100, 10_000].map((n) => {
-      const rate = fanout(n);
-      return {
-        scenario: `fanout to ${fmt(n)} queues`,
-        'publishes/s': fmt(rate),
-        'enqueues/s': fmt(rate * n),
-      };
-    }),
-  );
-  process.stdout.write('\n');
-  printTable([
-    { scenario: 'enqueue -> deliver -> ack, prefetch 100', 'msg/s': fmt(queueThroughput()) },
-  ]);
-  await Promise.resolve();
+  for (const n of [1, 100, 10_000]) {
+    const rate = fanout(n);
+    row(`fanout to ${fmt(n)} queues (publishes/s)`, rate, `${fmt(rate * n)} enqueues/s`);
+  }
+  row('enqueue -> deliver -> ack, prefetch 100', queueThroughput());
+  printRows(rows);
+  return Promise.resolve(rows);
 }

@@ -1,4 +1,4 @@
-/** Shared measuring helpers for the benchmarks. */
+/** Shared measuring helpers and the one row shape every scenario returns to bench/run.ts. */
 export interface Rate {
   readonly ops: number;
   readonly seconds: number;
@@ -34,29 +34,86 @@ export function printTable(rows: readonly Record<string, string>[]): void {
   for (const r of rows) process.stdout.write(`${line(cols.map((c) => r[c] ?? ''))}\n`);
 }
 
+/** Latency percentiles (ms) of one run's samples; sorts them in place. */
+export function percentiles(samples: Float64Array): { p50: number; p99: number; p999: number } {
+  samples.sort();
+  const n = samples.length;
+  const pct = (p: number): number => samples[Math.min(n - 1, Math.floor(n * p))] ?? 0;
+  return { p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) };
+}
+
 /** What a consuming client process reports. */
 export interface DeliveryResult {
   readonly delivered: number;
+  readonly expected: number;
   readonly seconds: number;
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
 }
 
-/** One table row: throughput, latency percentiles, broker CPU per delivered message (the fair
- * figure when the clients, not the broker, limit the rate) and broker RSS. */
+/** One line of the suite's table. `broker` is `gateway` or an anchor; `rate` is the offered
+ * load (msgs/s) for fixed-rate rows, 0 for full-rate ones. Absent figures are not measured. */
+export interface BenchRow {
+  readonly group: string;
+  readonly scenario: string;
+  readonly broker: string;
+  readonly rate: number;
+  readonly delivered?: number;
+  readonly expected?: number;
+  readonly msgsPerSec?: number;
+  readonly p50?: number;
+  readonly p99?: number;
+  readonly p999?: number;
+  /** Broker RSS after the run, MiB. */
+  readonly rssMiB?: number;
+  /** Broker CPU time per delivered message, microseconds. */
+  readonly cpuUsPerMsg?: number;
+  /** A figure the columns above do not hold, or why the row has no numbers. */
+  readonly note?: string;
+}
+
+/** A row from a consumer's result and the broker's CPU time (us) and RSS (bytes) over it. */
 export function deliveryRow(
-  scenario: string,
+  base: Pick<BenchRow, 'group' | 'scenario' | 'broker' | 'rate'>,
   r: DeliveryResult,
-  cpu: NodeJS.CpuUsage,
-): Record<string, string> {
+  cpuMicros: number,
+  rss: number,
+): BenchRow {
   return {
-    scenario,
-    'msgs/s': fmt(r.delivered / r.seconds),
-    'p50 ms': r.p50.toFixed(2),
-    'p99 ms': r.p99.toFixed(2),
-    'p999 ms': r.p999.toFixed(2),
-    'broker cpu us/msg': ((cpu.user + cpu.system) / r.delivered).toFixed(2),
-    'rss MiB': fmt(process.memoryUsage().rss / 2 ** 20),
+    ...base,
+    delivered: r.delivered,
+    expected: r.expected,
+    msgsPerSec: r.seconds > 0 ? r.delivered / r.seconds : 0,
+    p50: r.p50,
+    p99: r.p99,
+    p999: r.p999,
+    rssMiB: rss / 2 ** 20,
+    cpuUsPerMsg: r.delivered > 0 ? cpuMicros / r.delivered : 0,
   };
+}
+
+/** Rows as a terminal table (the per-scenario detail each bench file prints). */
+export function printRows(rows: readonly BenchRow[]): void {
+  printTable(
+    rows.map((r) => ({
+      scenario: r.scenario,
+      broker: r.broker,
+      'msgs/s': r.msgsPerSec === undefined ? '-' : fmt(r.msgsPerSec),
+      'p50 ms': r.p50?.toFixed(2) ?? '-',
+      'p99 ms': r.p99?.toFixed(2) ?? '-',
+      'p999 ms': r.p999?.toFixed(2) ?? '-',
+      'us/msg': r.cpuUsPerMsg?.toFixed(1) ?? '-',
+      'rss MiB': r.rssMiB === undefined ? '-' : fmt(r.rssMiB),
+      note: lossNote(r) ?? r.note ?? '',
+    })),
+  );
+}
+
+/** "lost N of M" when a consumer got fewer messages than were sent. */
+export function lossNote(r: BenchRow): string | undefined {
+  if (r.delivered === undefined || r.expected === undefined || r.delivered >= r.expected) {
+    return undefined;
+  }
+  return `lost ${fmt(r.expected - r.delivered)} of ${fmt(r.expected)}`;
 }

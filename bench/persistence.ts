@@ -1,23 +1,25 @@
 /**
  * Persistence benchmark (issue 9): AMQP 0-9-1 publisher with confirms into a durable queue and
  * a consumer with manual acks, 1 KiB persistent messages, against the gateway with the `memory`
- * store and with `sqlite` (synchronous full and normal), in the same run. The clients run in a
- * child process (this file with `--client <port>`). Prints msgs/s, confirm latency percentiles,
- * the ratio to memory, and the SQLite file's bytes per stored message.
+ * store and with `sqlite` (synchronous full and normal), in the same run. The gateway runs in
+ * its own process, the clients in another (this file with `--client <port>`, and
+ * `--backlog <port> <n>` for the SQLite file's bytes per stored message). Prints msgs/s,
+ * confirm latency percentiles, broker CPU and RSS, and the ratio to memory.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
-import { createGateway } from '../src/gateway.js';
-import { fmt, printTable } from './lib-measure.js';
+import { benchGatewayConfig, startBroker } from './lib-brokers.js';
+import { fmt, printRows, type BenchRow } from './lib-measure.js';
+import { lines, spawnRole } from './lib-proc.js';
 
 const MESSAGES = 20_000;
 const BODY = Buffer.alloc(1024, 97);
 const WINDOW = 500;
 const QUEUE = 'bench-persistent';
+const BACKLOG = 5000;
 
 interface ClientResult {
   readonly seconds: number;
@@ -70,86 +72,98 @@ async function client(port: number): Promise<ClientResult> {
   return { seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
-function runClient(port: number): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--client', String(port)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as ClientResult);
-      else reject(new Error(`client exited with ${String(code)}`));
-    });
-  });
+/** Publishes `n` persistent messages with confirms to a durable queue nobody consumes. */
+async function backlog(port: number, n: number): Promise<void> {
+  const conn = await connect(`amqp://guest:guest@127.0.0.1:${port}`, { noDelay: true });
+  const ch = await conn.createConfirmChannel();
+  await ch.assertQueue('backlog', { durable: true });
+  for (let i = 0; i < n; i++) ch.publish('', 'backlog', BODY, { persistent: true });
+  await ch.waitForConfirms();
+  await conn.close();
 }
 
-async function measure(store: 'memory' | 'sqlite', synchronous: 'full' | 'normal') {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const gw = createGateway({
-    log: { level: 'silent' },
-    dataDir,
-    store: { type: store, synchronous },
-    amqp: { host: '127.0.0.1', port: 0 },
-    management: { enabled: false },
-    protocols: { mqtt: { enabled: false }, stomp: { enabled: false }, amqp10: { enabled: false } },
-  });
-  const { addresses } = await gw.start();
-  const port = addresses.find((a) => a.protocol === 'amqp091')?.port ?? 0;
-  const r = await runClient(port);
-  // Bytes per message: publish a backlog with no consumer and look at the database size.
-  let bytesPerMessage = 0;
-  if (store === 'sqlite') {
-    const v = gw.broker.vhost('/');
-    v.declareQueue({ name: 'backlog', durable: true });
-    const commits: Promise<void>[] = [];
-    const before =
-      statSync(join(dataDir, 'gateway.db')).size + statSync(join(dataDir, 'gateway.db-wal')).size;
-    for (let i = 0; i < 5000; i++) {
-      const res = v.publish({
-        exchange: '',
-        routingKey: 'backlog',
-        headers: {},
-        properties: { persistent: true },
-        body: BODY,
-        origin: { protocol: 'amqp091', connectionId: 'bench' },
-      });
-      if (res.committed) commits.push(res.committed);
+/** Runs this file as a client role and returns the line it prints last. */
+async function clientRole(args: readonly string[]): Promise<string> {
+  const proc = spawnRole(fileURLToPath(import.meta.url), args);
+  const next = lines(proc);
+  let last = '';
+  for (;;) {
+    try {
+      last = await next();
+    } catch {
+      return last;
     }
-    await Promise.all(commits);
-    const after =
-      statSync(join(dataDir, 'gateway.db')).size + statSync(join(dataDir, 'gateway.db-wal')).size;
-    bytesPerMessage = (after - before) / 5000;
   }
-  await gw.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  return { ...r, rate: MESSAGES / r.seconds, bytesPerMessage };
 }
 
-export async function run(): Promise<void> {
-  const memory = await measure('memory', 'full');
-  const full = await measure('sqlite', 'full');
-  const normal = await measure('sqlite', 'normal');
-  const row = (name: string, r: typeof memory): Record<string, string> => ({
-    'store (1 KiB, confirms + manual ack)': name,
-    'msg/s': fmt(r.rate),
-    'vs memory': (r.rate / memory.rate).toFixed(2),
-    'confirm p50 ms': r.p50.toFixed(2),
-    'confirm p99 ms': r.p99.toFixed(2),
-    'store bytes/msg': r.bytesPerMessage ? fmt(r.bytesPerMessage) : '-',
+const dbBytes = (dir: string): number =>
+  statSync(join(dir, 'gateway.db')).size + statSync(join(dir, 'gateway.db-wal')).size;
+
+async function measureStore(store: 'memory' | 'sqlite', synchronous: 'full' | 'normal') {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const broker = await startBroker(
+    'gateway',
+    benchGatewayConfig({ dataDir, store: { type: store, synchronous } }),
+  );
+  try {
+    const port = String(broker.endpoints.amqp);
+    const before = await broker.stats();
+    const r = JSON.parse(await clientRole(['--client', port])) as ClientResult;
+    const after = await broker.stats();
+    // Bytes per message: publish a backlog with no consumer and look at the database size.
+    let bytesPerMessage = 0;
+    if (store === 'sqlite') {
+      const size = dbBytes(dataDir);
+      await clientRole(['--backlog', port, String(BACKLOG)]);
+      bytesPerMessage = (dbBytes(dataDir) - size) / BACKLOG;
+    }
+    return {
+      ...r,
+      rate: MESSAGES / r.seconds,
+      bytesPerMessage,
+      cpuMicros: after.cpuMicros - before.cpuMicros,
+      rss: after.rss,
+    };
+  } finally {
+    await broker.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const memory = await measureStore('memory', 'full');
+  const full = await measureStore('sqlite', 'full');
+  const normal = await measureStore('sqlite', 'normal');
+  const row = (scenario: string, r: typeof memory): BenchRow => ({
+    group: 'persistence',
+    scenario: `1 KiB persistent, confirms + manual ack, ${scenario}`,
+    broker: 'gateway',
+    rate: 0,
+    msgsPerSec: r.rate,
+    // latency here is publish -> confirm, not one-way delivery
+    p50: r.p50,
+    p99: r.p99,
+    rssMiB: r.rss / 2 ** 20,
+    cpuUsPerMsg: r.cpuMicros / MESSAGES,
+    note: [
+      'p50/p99 = confirm latency',
+      `${(r.rate / memory.rate).toFixed(2)}x memory`,
+      ...(r.bytesPerMessage ? [`${fmt(r.bytesPerMessage)} store bytes/msg`] : []),
+    ].join('; '),
   });
-  printTable([
-    row('memory', memory),
+  const rows = [
+    row('memory store', memory),
     row('sqlite, synchronous=full', full),
     row('sqlite, synchronous=normal', normal),
-  ]);
+  ];
+  printRows(rows);
+  return rows;
 }
 
 if (process.argv[2] === '--client') {
-  process.stdout.write(JSON.stringify(await client(Number(process.argv[3]))));
+  process.stdout.write(`${JSON.stringify(await client(Number(process.argv[3])))}\n`);
+  process.exit(0);
+} else if (process.argv[2] === '--backlog') {
+  await backlog(Number(process.argv[3]), Number(process.argv[4]));
   process.exit(0);
 }

@@ -11,8 +11,12 @@ program
   .command('start')
   .description('start the gateway')
   .option('-c, --config <path>', 'config file (JSON or YAML)', process.env['GATEWAY_CONFIG'])
-  .action(async (opts: { config?: string }) => {
-    const config = await loadConfig(opts.config, process.env);
+  .option('--trace-frames', 'log every frame read and written (log.traceFrames)')
+  .action(async (opts: { config?: string; traceFrames?: boolean }) => {
+    const loaded = await loadConfig(opts.config, process.env);
+    const config = opts.traceFrames
+      ? { ...loaded, log: { ...loaded.log, traceFrames: true } }
+      : loaded;
     const gateway = createGateway(config);
     // A bug in one connection's handler must not take every other client down with it.
     process.on('uncaughtException', (err) => {

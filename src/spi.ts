@@ -4,6 +4,7 @@
  * stay inside their adapter.
  */
 import type { Duplex } from 'node:stream';
+import type { TlsOptions } from 'node:tls';
 import type { ConnectionGate } from './transport/connection-gate.js';
 
 export { BrokerError, ERRORS, isBrokerError } from './core/errors.js';
@@ -388,6 +389,12 @@ export interface Principal {
   readonly clientId?: string | undefined;
 }
 
+/** Who a verified client certificate says the peer is. */
+export interface PeerIdentity {
+  /** The subject's CN: the username of a certificate login. */
+  readonly commonName: string;
+}
+
 export interface ConnectionInfo {
   readonly id: string;
   readonly protocol: ProtocolName;
@@ -395,10 +402,17 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
+  /** Set by the TLS transports only when certificate login is on (`tls.certLogin`) and the
+   * client's certificate was verified: the adapter then offers an `EXTERNAL` login. */
+  readonly peerIdentity?: PeerIdentity | undefined;
+  /** Runs `listener` once the connection's socket has closed (at once if it already has). */
+  onClose?(listener: () => void): void;
 }
 
 export interface Authenticator {
-  /** Rejects with GW_ERR_AUTHENTICATION_FAILED. `conn` is absent for the management API. */
+  /** Rejects with GW_ERR_AUTHENTICATION_FAILED, or GW_ERR_ACCESS_REFUSED when the user is at
+   * its connection limit. Mechanism `EXTERNAL` logs in as `conn.peerIdentity` without a
+   * password. `conn` is absent for the management API (no connection is counted then). */
   authenticate(creds: Credentials, conn?: ConnectionInfo): Promise<Principal>;
 }
 
@@ -423,6 +437,7 @@ export interface Authorizer {
 // Logs and metrics
 
 export interface Logger {
+  trace(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -435,6 +450,43 @@ export interface Metrics {
   connectionClosed(protocol: ProtocolName): void;
   messagesIn(protocol: ProtocolName, n?: number): void;
   messagesOut(protocol: ProtocolName, n?: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow control: memory alarm, publish rate
+
+/** The gateway-wide memory alarm (RabbitMQ `vm_memory_high_watermark`). */
+export interface MemoryAlarm {
+  readonly raised: boolean;
+  /** Hears every change; returns the unsubscribe function. */
+  subscribe(listener: (raised: boolean) => void): () => void;
+}
+
+/** What a publish gate pauses: the connection's reading. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+/** One per connection (`ctx.publishGate`): the adapter reports each message the client
+ * published, and the gate pauses reading while the connection is over its publish rate or
+ * while the memory alarm is raised (publishers only: consumers keep acking). */
+export interface PublishGate {
+  published(n?: number): void;
+  /** The connection closed: timers and alarm subscription go. */
+  close(): void;
+}
+
+/** Frame tracing (`log.traceFrames`): adapters report decoded frames; a no-op when off. */
+export interface FrameTracer {
+  readonly enabled: boolean;
+  frame(
+    log: Logger,
+    direction: 'in' | 'out',
+    type: string,
+    size: number,
+    body?: Buffer | string,
+  ): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,6 +522,14 @@ export interface AdapterContext<C = unknown> {
   nextConnectionId(protocol: ProtocolName): string;
   /** Pass to `listenTcp` / `listenWs` (`gate`) so the gateway's connection limits apply. */
   readonly connectionGate: ConnectionGate;
+  readonly memoryAlarm: MemoryAlarm;
+  /** A gate for one connection; `target` pauses and resumes its reading. */
+  publishGate(target: Pausable): PublishGate;
+  readonly frameTracer: FrameTracer;
+  /** The gateway's secure WebSocket listener for this adapter (`tls.ports.mqttWss` /
+   * `stompWss`), when TLS is on: open it like the plain one, with these TLS options. */
+  readonly secureWebSocket?:
+    { readonly host: string; readonly port: number; readonly tls: TlsOptions } | undefined;
 }
 
 export interface Adapter<C = unknown> {

@@ -9,7 +9,9 @@ import type {
   ConnectionInfo,
   ConnectionSummary,
   Logger,
+  MemoryAlarm,
   Principal,
+  PublishGate,
   VhostApi,
 } from '../../src/spi.js';
 import { AmqpError, REPLY, toAmqpError } from './amqp-error.js';
@@ -32,9 +34,9 @@ import {
   FRAME_MIN_SIZE,
   FrameParser,
 } from './codec/frame-parser.js';
-import type { MemoryAlarm } from './memory-alarm.js';
 import type { Amqp091Options } from './options.js';
-import { parseSaslResponse, SASL_MECHANISMS } from './sasl.js';
+import { offeredMechanisms, parseSaslResponse } from './sasl.js';
+import { traceFrame, traceWritten } from './frame-trace.js';
 
 /** AMQP 0-9-1 §4.2.2: 'AMQP' 0 0 9 1. */
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -105,6 +107,8 @@ export class Amqp091Connection {
   #cleanedUp = false;
   readonly #alarm: MemoryAlarm;
   readonly #unsubscribeAlarm: () => void;
+  /** The gateway's publish rate limit and memory alarm for this connection. */
+  readonly #publishGate: PublishGate;
   /** The client asked for connection.blocked notifications (capability). */
   #blockedNotify = false;
   /** This connection published since it opened: the alarm blocks it. */
@@ -131,6 +135,7 @@ export class Amqp091Connection {
     this.#unsubscribeAlarm = alarm.subscribe((raised) => {
       this.#onAlarm(raised);
     });
+    this.#publishGate = ctx.publishGate(stream);
     this.#parser = new FrameParser(FRAME_MIN_SIZE, (type, channel, payload) => {
       this.#onFrame(type, channel, payload);
     });
@@ -216,6 +221,8 @@ export class Amqp091Connection {
     this.#flushScheduled = false;
     this.#reportCounts();
     const out = this.#out;
+    if (this.ctx.frameTracer.enabled)
+      for (const b of out) traceWritten(this.ctx.frameTracer, this.log, b);
     if (out.length === 0 || this.#stream.destroyed) return;
     this.#out = [];
     this.#outBytes = 0;
@@ -230,6 +237,7 @@ export class Amqp091Connection {
 
   countIn(): void {
     this.#messagesIn++;
+    this.#publishGate.published();
     this.#scheduleFlush();
   }
 
@@ -283,13 +291,14 @@ export class Amqp091Connection {
       versionMajor: 0,
       versionMinor: 9,
       serverProperties: SERVER_PROPERTIES,
-      mechanisms: Buffer.from(SASL_MECHANISMS.join(' ')),
+      mechanisms: Buffer.from(offeredMechanisms(this.info).join(' ')),
       locales: Buffer.from('en_US'),
     });
     if (rest.length > 0) this.#parser.push(rest);
   }
 
   #onFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.ctx.frameTracer.enabled) traceFrame(this.ctx.frameTracer, this.log, 'in', type, payload);
     if (type === FRAME_HEARTBEAT) {
       if (channel !== 0) throw new AmqpError(REPLY.FRAME_ERROR, 'heartbeat frame on a non-zero channel');
       return;
@@ -615,6 +624,7 @@ export class Amqp091Connection {
     clearTimeout(this.#closeTimer);
     clearInterval(this.#heartbeatTimer);
     this.#unsubscribeAlarm();
+    this.#publishGate.close();
     this.#releaseChannels();
     this.#cleanedUp = true;
     this.#out = [];

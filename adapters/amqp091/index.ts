@@ -6,34 +6,30 @@
 import type { Duplex } from 'node:stream';
 import type { Adapter, AdapterContext, ConnectionInfo, ConnectionSummary } from '../../src/spi.js';
 import { Amqp091Connection } from './connection.js';
-import { MemoryAlarm } from './memory-alarm.js';
 import type { Amqp091Options } from './options.js';
 
 export function createAmqp091Adapter(): Adapter<Amqp091Options> {
   let ctx: AdapterContext<Amqp091Options> | undefined;
   let stopping = false;
-  let alarm: MemoryAlarm | undefined;
   const connections = new Set<Amqp091Connection>();
   return {
     protocol: 'amqp091',
     start(c) {
       ctx = c;
       stopping = false;
-      alarm = new MemoryAlarm(c.config.memoryHighWatermark, c.config.memoryCheckIntervalMs);
       return Promise.resolve([]);
     },
     handle(stream: Duplex, info: ConnectionInfo) {
-      if (!ctx || !alarm || stopping) {
+      if (!ctx || stopping) {
         stream.on('error', () => undefined);
         stream.destroy();
         return;
       }
-      const conn = new Amqp091Connection(stream, info, ctx, alarm, (c) => connections.delete(c));
+      const conn = new Amqp091Connection(stream, info, ctx, ctx.memoryAlarm, (c) => connections.delete(c));
       connections.add(conn);
     },
     async stop({ graceful }) {
       stopping = true;
-      alarm?.stop();
       await Promise.all([...connections].map((c) => c.shutdown(graceful)));
     },
     closeConnection(id: string, reason: string): boolean {

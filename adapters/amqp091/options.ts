@@ -22,11 +22,6 @@ export const amqp091OptionsSchema = z.object({
   maxConsumersPerChannel: z.number().int().min(1).default(10_000),
   /** Publishes awaiting a confirm or a tx.commit per channel before the channel is closed. */
   maxPendingPerChannel: z.number().int().min(1).default(100_000),
-  /** Resident memory in bytes above which publishing connections are blocked
-   * (connection.blocked, RabbitMQ `vm_memory_high_watermark`); 0 = never. */
-  memoryHighWatermark: z.number().int().min(0).default(0),
-  /** How often memory is sampled for the watermark. */
-  memoryCheckIntervalMs: z.number().int().min(10).default(1000),
 });
 
 export type Amqp091Options = z.infer<typeof amqp091OptionsSchema>;

@@ -77,10 +77,14 @@ export function aedesHooks(deps: HookDeps): Hooks {
         done(connackError(CONNACK.identifierRejected, 'empty client id'), null);
         return;
       }
+      // RabbitMQ `mqtt.ssl_cert_login`: no password over a verified TLS connection logs in as
+      // the certificate's CN.
       const creds =
-        username === undefined
-          ? deps.anonymous
-          : { username, password: password?.toString('utf8') };
+        password === undefined && state.info.peerIdentity
+          ? { mechanism: 'EXTERNAL' }
+          : username === undefined
+            ? deps.anonymous
+            : { username, password: password?.toString('utf8') };
       if (!creds) {
         done(connackError(CONNACK.notAuthorized, 'anonymous connections are not allowed'), null);
         return;

@@ -9,8 +9,11 @@
  * - `deliverQoS`: aedes's path for retained messages on SUBSCRIBE, wrapped to cap their QoS at
  *   the granted one.
  * - `_parser`: the client's mqtt-packet parser, which we guard for packet size and filters.
+ * - `pause` / `resume`, `_parsingBatch`: aedes reads on 'readable' (so pausing the stream does
+ *   not stop it) and counts packets in progress before it reads again; see `readingControl`.
  */
 import type { Client } from 'aedes';
+import type { Pausable } from '../../src/spi.js';
 
 /** A publish packet as aedes's delivery functions take it. */
 export interface DeliverablePacket {
@@ -41,9 +44,28 @@ export interface ClientInternals extends Client {
   deliverQoS: (packet: DeliverablePacket, cb: () => void) => void;
   _nextId: number;
   waitForDrain(cb: (err?: Error | null) => void): void;
+  pause(): void;
+  resume(): void;
+  _parsingBatch: number;
   readonly _parser: MqttParserInternals;
 }
 
 export function internals(client: Client): ClientInternals {
   return client as ClientInternals;
+}
+
+/** Stops and restarts reading a client's packets (the publish gate's backpressure). While
+ * paused, aedes skips the end-of-packet callbacks that count down `_parsingBatch`, so resume
+ * restarts the count at one: the next read happens at once, and late callbacks only clamp
+ * the count at zero. */
+export function readingControl(client: ClientInternals): Pausable {
+  return {
+    pause: () => {
+      client.pause();
+    },
+    resume: () => {
+      client._parsingBatch = 1;
+      client.resume();
+    },
+  };
 }

@@ -21,7 +21,7 @@ import {
   type MessageOrigin,
 } from '../../src/spi.js';
 import { aedesHooks } from './aedes-hooks.js';
-import { internals, type ClientInternals } from './aedes-internals.js';
+import { internals, readingControl, type ClientInternals } from './aedes-internals.js';
 import type { ConnectionState } from './connection-state.js';
 import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
@@ -166,13 +166,15 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     this.#live.set(client, state);
     guardParser(client, ctx.config.maxPacketSize);
     capRetainedQos(client);
+    const publishGate = ctx.publishGate(readingControl(client));
     client._parser.prependListener('packet', (packet) => {
       if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') {
         this.#dispatcher?.acked(client, packet.messageId as number);
-      }
+      } else if (packet.cmd === 'publish') publishGate.published();
     });
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
+      publishGate.close();
       this.#live.delete(client);
       if (this.#lastSubscriber === state) this.#lastSubscriber = undefined;
       ctx.metrics.connectionClosed('mqtt');
@@ -216,11 +218,18 @@ export class MqttAdapter implements Adapter<MqttOptions> {
       this.#listeners.push(l);
       addresses.push({ protocol: 'mqtt', transport: 'tcp', host: l.host, port: l.port });
     }
-    if (cfg.ws.enabled) {
+    // Plain WebSocket (15675) and, with TLS on, secure WebSocket (15676) on the same path.
+    const wss = this.#ctx?.secureWebSocket;
+    const webSockets = [
+      ...(cfg.ws.enabled ? [{ transport: 'ws' as const, ...cfg.ws, tls: undefined }] : []),
+      ...(cfg.ws.enabled && wss ? [{ transport: 'wss' as const, ...wss }] : []),
+    ];
+    for (const { transport, host, port, tls } of webSockets) {
       const l = await listenWs(
         {
-          host: cfg.ws.host,
-          port: cfg.ws.port,
+          host,
+          port,
+          tls,
           path: cfg.ws.path,
           protocols: WS_PROTOCOLS,
           maxPayload: cfg.maxPacketSize + WS_FRAME_OVERHEAD,
@@ -228,17 +237,11 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         },
         (ws, req) => {
           const stream = createWebSocketStream(ws);
-          this.handle(stream, connectionInfo(nextId(), 'mqtt', 'ws', req.socket));
+          this.handle(stream, connectionInfo(nextId(), 'mqtt', transport, req.socket));
         },
       );
       this.#listeners.push(l);
-      addresses.push({
-        protocol: 'mqtt',
-        transport: 'ws',
-        host: l.host,
-        port: l.port,
-        path: cfg.ws.path,
-      });
+      addresses.push({ protocol: 'mqtt', transport, host: l.host, port: l.port, path: cfg.ws.path });
     }
     return addresses;
   }

@@ -9,6 +9,7 @@ import type {
   Logger,
   Permission,
   Principal,
+  PublishGate,
   Resource,
   VhostApi,
 } from '../../src/spi.js';
@@ -43,6 +44,8 @@ export class StompConnection implements SubscriptionOwner {
   readonly log: Logger;
   readonly subscriptions = new Map<string, Subscription>();
   readonly transactions: Transactions;
+  /** Publish rate limit and memory alarm: SEND pauses reading when over. */
+  readonly publishGate: PublishGate;
   /** `/queue/` names this session already declared on SEND (RabbitMQ declares once per session). */
   readonly declaredQueues = new Set<string>();
   /** `/temp-queue/<name>` -> the real reply queue. */
@@ -83,6 +86,7 @@ export class StompConnection implements SubscriptionOwner {
     this.options = ctx.config;
     this.onClosed = onClosed;
     this.log = ctx.log.child({ connId: info.id, transport: info.transport });
+    this.publishGate = ctx.publishGate(stream);
     this.transactions = new Transactions(
       this.options.maxTransactions,
       this.options.maxTransactionActions,
@@ -167,6 +171,9 @@ export class StompConnection implements SubscriptionOwner {
   }
 
   private onFrame(frame: StompFrame): void {
+    if (this.ctx.frameTracer.enabled) {
+      this.ctx.frameTracer.frame(this.log, 'in', frame.command, frame.body.length, frame.body);
+    }
     if (this.state === 'connecting') {
       // Frames pipelined behind CONNECT wait for the login to finish.
       this.inbox.push(frame);
@@ -305,6 +312,8 @@ export class StompConnection implements SubscriptionOwner {
   private credentials(frame: StompFrame): Credentials {
     if (this.httpCredentials) return this.httpCredentials;
     const login = frame.headers.get('login');
+    // RabbitMQ `stomp.ssl_cert_login`: no login over a verified TLS connection is the CN.
+    if (login === undefined && this.info.peerIdentity) return { mechanism: 'EXTERNAL' };
     if (login === undefined && this.options.allowAnonymous) {
       return { username: this.options.defaultUser, password: this.options.defaultPassword };
     }
@@ -385,6 +394,10 @@ export class StompConnection implements SubscriptionOwner {
 
   private write(buf: Buffer): boolean {
     if (this.state === 'closed' || this.stream.destroyed || this.stream.writableEnded) return false;
+    if (this.ctx.frameTracer.enabled) {
+      const command = buf.toString('latin1', 0, Math.max(0, buf.indexOf(10))) || 'heart-beat';
+      this.ctx.frameTracer.frame(this.log, 'out', command, buf.length);
+    }
     this.heartbeats.sent();
     // Frames written in one tick leave together: one syscall (TCP) or one message (WebSocket)
     // instead of one per frame when a burst of deliveries arrives.
@@ -491,6 +504,7 @@ export class StompConnection implements SubscriptionOwner {
   private cleanup(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.publishGate.close();
     this.releaseResources();
     clearTimeout(this.closeTimer);
     this.closeTimer = undefined;

@@ -57,11 +57,19 @@ export function createStompAdapter(): Adapter<StompOptions> {
           port: listener.port,
         });
       }
-      if (ws.enabled) {
+      // Plain WebSocket (15674) and, with TLS on, secure WebSocket (15673) on the same path.
+      const webSockets = [
+        ...(ws.enabled ? [{ transport: 'ws' as const, ...ws, tls: undefined }] : []),
+        ...(ws.enabled && ctx.secureWebSocket
+          ? [{ transport: 'wss' as const, ...ctx.secureWebSocket }]
+          : []),
+      ];
+      for (const { transport, host, port, tls } of webSockets) {
         const listener = await listenWs(
           {
-            host: ws.host,
-            port: ws.port,
+            host,
+            port,
+            tls,
             path: ws.path,
             gate: ctx.connectionGate,
             protocols: WS_PROTOCOLS,
@@ -70,7 +78,8 @@ export function createStompAdapter(): Adapter<StompOptions> {
             maxPayload: ctx.config.maxFrameSize * 2,
           },
           (socket, req) => {
-            const info = connectionInfo(ctx.nextConnectionId('stomp'), 'stomp', 'ws', req.socket);
+            const id = ctx.nextConnectionId('stomp');
+            const info = connectionInfo(id, 'stomp', transport, req.socket);
             const credentials = ws.useHttpAuth ? basicCredentials(req) : undefined;
             handle(webSocketDuplex(socket, ws.frameType), info, credentials);
           },
@@ -78,7 +87,7 @@ export function createStompAdapter(): Adapter<StompOptions> {
         listeners.push(listener);
         addresses.push({
           protocol: 'stomp',
-          transport: 'ws',
+          transport,
           host: listener.host,
           port: listener.port,
           path: ws.path,

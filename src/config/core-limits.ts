@@ -16,6 +16,14 @@ export const coreLimitsSchema = z.object({
   maxConnections: z.number().int().min(0).default(100_000),
   /** Client connections from one source address (0 = no cap). */
   maxConnectionsPerIp: z.number().int().min(0).default(0),
+  /** Connections per user unless the user sets `maxConnections` (0 = no cap). */
+  maxConnectionsPerUser: z.number().int().min(0).default(0),
+  /** Messages per second one connection may publish (token bucket); above it the connection
+   * is no longer read until tokens are back, as RabbitMQ's credit flow slows a publisher.
+   * 0 = no limit. */
+  publishRatePerConnection: z.number().min(0).default(0),
+  /** Messages a connection may publish in one burst above the rate (0 = one second's worth). */
+  publishBurst: z.number().int().min(0).default(0),
   /** Hard cap on consumers per queue. */
   maxConsumersPerQueue: z.number().int().min(1).default(10_000),
 });

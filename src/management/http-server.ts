@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Broker } from '../core/broker.js';
 import { isBrokerError } from '../core/errors.js';
 import type { PromMetrics } from '../metrics/metrics.js';
-import type { Authenticator, ConnectionSummary, ListenAddress } from '../spi.js';
+import type { Authenticator, ConnectionSummary, ListenAddress, MemoryAlarm } from '../spi.js';
 import { basicAuth } from './basic-auth.js';
 import { registerApiRoutes } from './routes.js';
 
@@ -17,6 +17,9 @@ export interface ManagementDeps {
   readonly authn: Authenticator;
   readonly metrics: PromMetrics;
   readonly nodeName: string;
+  readonly memoryAlarm: MemoryAlarm;
+  /** `memory.highWatermark` in bytes, 0 = no alarm. */
+  readonly memoryHighWatermark: number;
   connections(): ConnectionSummary[];
   /** Close one client connection; false when no adapter has it. */
   closeConnection(id: string, reason: string): boolean;

@@ -63,6 +63,12 @@ export function registerApiRoutes(api: FastifyInstance, deps: ManagementDeps): v
     return {
       node: deps.nodeName,
       listeners: deps.listeners(),
+      // RabbitMQ's node fields `mem_used`, `mem_limit`, `mem_alarm`.
+      memory: {
+        mem_used: process.memoryUsage.rss(),
+        mem_limit: deps.memoryHighWatermark,
+        mem_alarm: deps.memoryAlarm.raised,
+      },
       object_totals: {
         connections: deps.connections().length,
         exchanges: all.reduce((n, v) => n + v.listExchanges().length, 0),

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Broker } from '../core/broker.js';
 import type { Queue } from '../core/queues/queue.js';
-import type { Metrics, ProtocolName } from '../spi.js';
+import type { MemoryAlarm, Metrics, ProtocolName } from '../spi.js';
 
 /** Prometheus metrics: adapter counters pushed through the Metrics interface, broker state
  * (queues, publish outcomes) read at scrape time, and the process's own metrics. */
@@ -48,6 +48,18 @@ export class PromMetrics implements Metrics {
   }
   messagesOut(protocol: ProtocolName, n = 1): void {
     this.#messagesOut.inc({ protocol }, n);
+  }
+
+  /** 1 while the memory alarm blocks publishers (RabbitMQ `rabbitmq_alarms_memory_used_watermark`). */
+  observeMemoryAlarm(alarm: MemoryAlarm): void {
+    new Gauge({
+      name: 'gateway_memory_alarm',
+      help: 'Memory alarm raised: publishing connections are not read (1) or not (0)',
+      registers: [this.registry],
+      collect() {
+        this.set(alarm.raised ? 1 : 0);
+      },
+    });
   }
 
   /** Queue depth, unacked, consumers and publish outcomes, read from the broker per scrape. */

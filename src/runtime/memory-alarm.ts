@@ -1,19 +1,25 @@
 /**
- * RabbitMQ's memory alarm for this adapter: while the process's resident memory is above the
- * high watermark, publishing connections are blocked (connection.blocked, and their sockets are
- * not read) until it falls below again (connection.unblocked). The SPI has no gateway-wide
- * alarm yet, so the adapter samples memory itself.
+ * The gateway-wide memory alarm (RabbitMQ `vm_memory_high_watermark`, absolute): while the
+ * process's resident memory is above the high watermark, publishing connections of every
+ * protocol are no longer read (AMQP 0-9-1 also says connection.blocked; AMQP 1.0 grants its
+ * senders no more credit) until it falls below again.
  */
+import type { MemoryAlarm } from '../spi.js';
+
 export type AlarmListener = (raised: boolean) => void;
 
-export class MemoryAlarm {
+export class ProcessMemoryAlarm implements MemoryAlarm {
   readonly #watermark: number;
   readonly #listeners = new Set<AlarmListener>();
   readonly #timer: NodeJS.Timeout | undefined;
   #raised = false;
 
   /** `watermark` in bytes of RSS; 0 disables the alarm. */
-  constructor(watermark: number, intervalMs: number, sample: () => number = () => process.memoryUsage.rss()) {
+  constructor(
+    watermark: number,
+    intervalMs: number,
+    sample: () => number = () => process.memoryUsage.rss(),
+  ) {
     this.#watermark = watermark;
     if (watermark > 0) {
       this.#timer = setInterval(() => {

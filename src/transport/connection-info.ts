@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ConnectionInfo, ProtocolName } from '../spi.js';
+import { peerIdentity } from './peer-identity.js';
 
 export type TransportName = ConnectionInfo['transport'];
 
@@ -16,5 +17,10 @@ export function connectionInfo(
     remoteAddress: socket.remoteAddress ?? 'unknown',
     remotePort: socket.remotePort ?? 0,
     localPort: socket.localPort ?? 0,
+    peerIdentity: peerIdentity(socket),
+    onClose(listener) {
+      if (socket.closed) queueMicrotask(listener);
+      else socket.once('close', listener);
+    },
   };
 }

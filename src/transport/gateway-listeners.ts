@@ -3,13 +3,12 @@
  * port (0-9-1 and 1.0 told apart by the protocol header) and the TLS ports of every protocol.
  * Adapters open their own plain TCP and WebSocket listeners.
  */
-import { readFileSync } from 'node:fs';
-import type { TlsOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Adapter, ListenAddress, ProtocolName } from '../spi.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { connectionInfo } from './connection-info.js';
+import type { ListenerTlsOptions } from './peer-identity.js';
 import { sniffAmqpHeader } from './protocol-demux.js';
 import { listenTcp, type Listener } from './tcp.js';
 
@@ -18,23 +17,13 @@ export interface ListenerDeps {
   adapter(protocol: ProtocolName): Adapter<never> | undefined;
   nextConnectionId(protocol: ProtocolName): string;
   readonly gate: ConnectionGate;
+  /** Set when `tls.enabled`. */
+  readonly tls: ListenerTlsOptions | undefined;
 }
 
 export interface OpenListeners {
   readonly addresses: readonly ListenAddress[];
   readonly listeners: readonly Listener[];
-}
-
-function tlsOptions(tls: GatewayConfig['tls']): TlsOptions {
-  const read = (path: string): Buffer => readFileSync(path);
-  return {
-    cert: read(tls.certFile),
-    key: read(tls.keyFile),
-    ...(tls.caFile ? { ca: read(tls.caFile) } : {}),
-    requestCert: tls.requestClientCert,
-    rejectUnauthorized: tls.requestClientCert,
-    minVersion: 'TLSv1.2',
-  };
 }
 
 export async function openGatewayListeners(deps: ListenerDeps): Promise<OpenListeners> {
@@ -62,7 +51,7 @@ export async function openGatewayListeners(deps: ListenerDeps): Promise<OpenList
     transport: 'tcp' | 'tls',
     host: string,
     port: number,
-    tls: TlsOptions | undefined,
+    tls: ListenerTlsOptions | undefined,
     accept: (socket: Socket) => void,
   ): Promise<void> => {
     if (protocols.length === 0) return;
@@ -73,8 +62,8 @@ export async function openGatewayListeners(deps: ListenerDeps): Promise<OpenList
   };
 
   await open(amqp, 'tcp', config.amqp.host, config.amqp.port, undefined, acceptAmqp('tcp'));
-  if (config.tls.enabled) {
-    const tls = tlsOptions(config.tls);
+  const tls = deps.tls;
+  if (tls) {
     const { host, ports } = config.tls;
     await open(amqp, 'tls', host, ports.amqp, tls, acceptAmqp('tls'));
     for (const protocol of ['mqtt', 'stomp'] as const) {

@@ -3,12 +3,13 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { bindServer } from './bind-server.js';
 import type { ConnectionGate } from './connection-gate.js';
+import { allowCertLogin, type ListenerTlsOptions } from './peer-identity.js';
 
 export interface TcpListenOptions {
   readonly host: string;
   readonly port: number;
   /** When set, the listener speaks TLS. */
-  readonly tls?: tls.TlsOptions | undefined;
+  readonly tls?: ListenerTlsOptions | undefined;
   /** Connection admission shared by the gateway's listeners (`ctx.connectionGate`). */
   readonly gate?: ConnectionGate | undefined;
 }
@@ -36,6 +37,7 @@ export async function listenTcp(
       return;
     }
     socket.setNoDelay(true);
+    allowCertLogin(socket, opts.tls);
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);

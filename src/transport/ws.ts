@@ -1,11 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import type tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bindServer } from './bind-server.js';
 import type { ConnectionGate } from './connection-gate.js';
+import { allowCertLogin, type ListenerTlsOptions } from './peer-identity.js';
 import type { Listener } from './tcp.js';
 
 export interface WsListenOptions {
@@ -18,7 +19,8 @@ export interface WsListenOptions {
   /** Allowed `Origin` values; empty = allow all. */
   readonly allowOrigins?: readonly string[] | undefined;
   readonly maxPayload: number;
-  readonly tls?: tls.TlsOptions | undefined;
+  /** When set, the listener speaks TLS (wss). */
+  readonly tls?: ListenerTlsOptions | undefined;
   /** Connection admission shared by the gateway's listeners (`ctx.connectionGate`). */
   readonly gate?: ConnectionGate | undefined;
 }
@@ -43,6 +45,11 @@ export async function listenWs(
     s.setNoDelay(true);
   });
   server.on('clientError', (_err, socket) => socket.destroy());
+  // A failed TLS handshake must not reach the process.
+  server.on('tlsClientError', () => undefined);
+  server.on('secureConnection', (s: TLSSocket) => {
+    allowCertLogin(s, opts.tls);
+  });
   const wss = new WebSocketServer({
     server,
     path: opts.path,

@@ -12,7 +12,7 @@ let gw: TestGateway;
 let url: string;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ protocols: { amqp091: { memoryHighWatermark: 1, memoryCheckIntervalMs: 10 } } });
+  gw = await startTestGateway({ memory: { highWatermark: 1, checkIntervalMs: 10 } });
   url = `amqp://127.0.0.1:${gw.port('amqp091')}`;
 });
 

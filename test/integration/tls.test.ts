@@ -2,86 +2,34 @@
  * TLS listeners (issue 8): amqps, mqtts and stomp+ssl with a test CA made by openssl in the
  * test; a client that does not trust the certificate fails the handshake and harms no one.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { makeTestCa, type TestCa } from './helpers/test-ca.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
-const file = (name: string): string => join(dir, name);
 let gw: TestGateway;
+let testCa: TestCa;
 let ca: Buffer;
 
-function makeCertificates(): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const run = (...args: string[]): void => {
-    execFileSync('openssl', args, { stdio: 'ignore' });
-  };
-  run(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=gateway-test-ca',
-  );
-  run(
-    'req',
-    ...ec,
-    '-keyout',
-    file('server.key'),
-    '-out',
-    file('server.csr'),
-    '-subj',
-    '/CN=localhost',
-  );
-  writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  run(
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    file('server.pem'),
-    '-days',
-    '1',
-    '-extfile',
-    file('san.ext'),
-  );
-}
-
 beforeAll(async () => {
-  makeCertificates();
-  ca = readFileSync(file('ca.pem'));
+  testCa = makeTestCa();
+  ca = testCa.ca;
   gw = await startTestGateway({
     tls: {
       enabled: true,
       host: '127.0.0.1',
-      certFile: file('server.pem'),
-      keyFile: file('server.key'),
-      ports: { amqp: 0, mqtt: 0, stomp: 0 },
+      certFile: testCa.certFile,
+      keyFile: testCa.keyFile,
+      ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
     },
   });
 });
 afterAll(async () => {
   await gw.stop();
-  rmSync(dir, { recursive: true, force: true });
+  testCa.remove();
 });
 
 describe('TLS listeners', () => {

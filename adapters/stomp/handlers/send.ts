@@ -77,6 +77,7 @@ export function handleSend(conn: StompConnection, frame: StompFrame): void {
     conn.authorize('write', 'exchange', target.exchange, target.routingKey);
     const result = conn.vhost.publish(message);
     conn.ctx.metrics.messagesIn('stomp');
+    conn.publishGate.published();
     // A full reject-publish queue is a negative confirm (RabbitMQ): only a publisher that asked
     // for a receipt can be told; without one the message is dropped, as with AMQP sans confirms.
     if (result.status === 'refused' && wantsReceipt) {

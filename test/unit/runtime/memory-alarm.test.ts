@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryAlarm } from '../../../../adapters/amqp091/memory-alarm.js';
+import { ProcessMemoryAlarm as MemoryAlarm } from '../../../src/runtime/memory-alarm.js';
 
-describe('AMQP 0-9-1 memory alarm (RabbitMQ vm_memory_high_watermark)', () => {
+describe('gateway memory alarm (RabbitMQ vm_memory_high_watermark)', () => {
   it('reports crossing the watermark in both directions, once each', () => {
     const alarm = new MemoryAlarm(1000, 60_000, () => 0);
     const seen: boolean[] = [];
