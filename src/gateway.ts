@@ -6,7 +6,6 @@ import type { z } from 'zod';
 import { ADAPTERS, type AdapterEntry } from './adapters.js';
 import { PermissionAuthorizer } from './auth/permissions.js';
 import { StaticUsers } from './auth/static-users.js';
-import { Cluster } from './cluster/cluster.js';
 import {
   gatewayConfigSchema,
   type GatewayConfig,
@@ -16,17 +15,30 @@ import { Broker } from './core/broker.js';
 import { createLogger } from './log/logger.js';
 import { startManagement, type ManagementServer } from './management/http-server.js';
 import { PromMetrics } from './metrics/metrics.js';
+import { createFrameTracer, tracingLevel } from './runtime/frame-tracer.js';
+import { ProcessMemoryAlarm } from './runtime/memory-alarm.js';
+import { ConnectionPublishGate } from './runtime/publish-gate.js';
 import { createStore } from './store/create-store.js';
-import type { Adapter, AdapterContext, ListenAddress, ProtocolName, Store } from './spi.js';
+import type {
+  Adapter,
+  AdapterContext,
+  ListenAddress,
+  Pausable,
+  ProtocolName,
+  Store,
+} from './spi.js';
 import { ConnectionGate } from './transport/connection-gate.js';
 import { openGatewayListeners } from './transport/gateway-listeners.js';
+import type { ListenerTlsOptions } from './transport/peer-identity.js';
 import type { Listener } from './transport/tcp.js';
+import { listenerTlsOptions } from './transport/tls-config.js';
 
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly broker: Broker;
   readonly store: Store;
   readonly metrics: PromMetrics;
+  readonly memoryAlarm: ProcessMemoryAlarm;
   /** `management` is the HTTP API's address when it is enabled. */
   start(): Promise<{
     readonly addresses: readonly ListenAddress[];
@@ -41,19 +53,33 @@ interface Running {
 
 export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const config = gatewayConfigSchema.parse(input);
-  const log = createLogger(config.log.level, config.name);
+  const log = createLogger(tracingLevel(config.log.level, config.log.traceFrames), config.name);
   const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
   const store = createStore(config);
-  const cluster = config.cluster.enabled
-    ? new Cluster(config, broker, log.child({ component: 'cluster' }))
-    : undefined;
   const metrics = new PromMetrics();
   metrics.observe(broker);
-  const authn = new StaticUsers(config.auth.users);
+  const authn = new StaticUsers(config.auth.users, config.limits.maxConnectionsPerUser);
   let connectionSeq = 0;
   const connectionGate = new ConnectionGate(config.limits);
+  const memoryAlarm = new ProcessMemoryAlarm(
+    config.memory.highWatermark,
+    config.memory.checkIntervalMs,
+  );
+  metrics.observeMemoryAlarm(memoryAlarm);
+  const publishRate = {
+    perSecond: config.limits.publishRatePerConnection,
+    burst: config.limits.publishBurst,
+  };
+  let tls: ListenerTlsOptions | undefined;
+  const secureWebSocketPort: Partial<Record<ProtocolName, number>> = {
+    mqtt: config.tls.ports.mqttWss,
+    stomp: config.tls.ports.stompWss,
+  };
   const base = {
     connectionGate,
+    memoryAlarm,
+    publishGate: (target: Pausable) => new ConnectionPublishGate(target, publishRate, memoryAlarm),
+    frameTracer: createFrameTracer(config.log.traceFrames),
     broker,
     store,
     authn,
@@ -75,10 +101,13 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       (z.output<S> & { enabled: boolean }) | undefined;
     if (!section?.enabled) return [];
     const adapter = entry.create();
+    const wssPort = secureWebSocketPort[entry.name];
     const ctx: AdapterContext<z.output<S>> = {
       ...base,
       log: log.child({ protocol: entry.name }),
       config: section,
+      secureWebSocket:
+        tls && wssPort !== undefined ? { host: config.tls.host, port: wssPort, tls } : undefined,
     };
     const addresses = await adapter.start(ctx);
     running.set(entry.name, { adapter });
@@ -90,24 +119,20 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     broker,
     store,
     metrics,
+    memoryAlarm,
     async start() {
+      tls = config.tls.enabled ? listenerTlsOptions(config.tls) : undefined;
       await store.open();
-      await cluster?.open();
-      const onStoreError = (err: unknown): void => {
+      await broker.recover(store, (err) => {
         log.error({ err }, 'store write failed');
-      };
-      await broker.recover(
-        store,
-        onStoreError,
-        cluster && ((v) => cluster.logFor(v, store, onStoreError)),
-      );
-      await cluster?.start();
+      });
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
       const own = await openGatewayListeners({
         config,
         adapter: (protocol) => running.get(protocol)?.adapter,
         nextConnectionId: base.nextConnectionId,
         gate: connectionGate,
+        tls,
       });
       listeners.push(...own.listeners);
       addresses.push(...own.addresses);
@@ -122,6 +147,8 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
             authn,
             metrics,
             nodeName: config.name,
+            memoryAlarm,
+            memoryHighWatermark: config.memory.highWatermark,
             connections: () => adapters().flatMap((a) => [...a.connections()]),
             closeConnection: (id, reason) =>
               adapters().some((a) => a.closeConnection?.(id, reason) ?? false),
@@ -147,7 +174,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       running.clear();
       await Promise.all(listeners.splice(0).map((l) => l.close()));
       broker.close();
-      await cluster?.close();
+      memoryAlarm.stop();
       await store.close();
     },
   };

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { ADAPTERS } from '../adapters.js';
-import { clusterSchema } from '../cluster/cluster-options.js';
 import { coreLimitsSchema } from './core-limits.js';
 
 const host = z.string().min(1).default('0.0.0.0');
@@ -45,6 +44,9 @@ export const userSchema = z.object({
       }),
     )
     .default([]),
+  /** Most connections open at once as this user (RabbitMQ user limit `max-connections`);
+   * unset = `limits.maxConnectionsPerUser`, 0 = no cap. */
+  maxConnections: z.number().int().min(0).optional(),
 });
 
 function protocolsSchema() {
@@ -68,6 +70,9 @@ export const gatewayConfigSchema = z
         level: z
           .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
           .default('info'),
+        /** Log every frame read and written, per connection, at `debug` (protocol, direction,
+         * type, size, the first bytes of a body). For debugging only: it costs throughput. */
+        traceFrames: z.boolean().default(false),
       })
       .prefault({}),
     /** AMQP 0-9-1 and AMQP 1.0 share one port, told apart by the 8-byte protocol header. */
@@ -94,11 +99,23 @@ export const gatewayConfigSchema = z
         caFile: z.string().default(''),
         /** Ask for and verify client certificates against `caFile`. */
         requestClientCert: z.boolean().default(false),
+        /** With `requestClientCert`: refuse the handshake of a client without a valid
+         * certificate (RabbitMQ `fail_if_no_peer_cert`). When false such a client connects,
+         * unverified, and must log in with a password. */
+        failIfNoPeerCert: z.boolean().default(true),
+        /** A verified client certificate's subject CN is the username, no password needed:
+         * SASL EXTERNAL on AMQP, a CONNECT without password (MQTT) or login (STOMP)
+         * (RabbitMQ `ssl_cert_login`, `ssl_cert_login_from = common_name`). */
+        certLogin: z.boolean().default(false),
         ports: z
           .object({
             amqp: port.default(5671),
             mqtt: port.default(8883),
             stomp: port.default(61614),
+            /** MQTT over secure WebSocket (RabbitMQ web-mqtt TLS). */
+            mqttWss: port.default(15676),
+            /** STOMP over secure WebSocket (RabbitMQ web-stomp TLS). */
+            stompWss: port.default(15673),
           })
           .prefault({}),
       })
@@ -106,11 +123,21 @@ export const gatewayConfigSchema = z
         message: 'certFile and keyFile are required when tls.enabled is true',
       })
       .prefault({}),
+    /** Process-wide memory alarm (RabbitMQ `vm_memory_high_watermark`, absolute): while the
+     * resident set is above it, connections that publish are no longer read. */
+    memory: z
+      .object({
+        /** Bytes of RSS; 0 = no alarm. */
+        highWatermark: z.number().int().min(0).default(0),
+        /** How often RSS is sampled. */
+        checkIntervalMs: z.number().int().min(10).default(1000),
+      })
+      .prefault({}),
     vhosts: z.array(z.string().min(1)).default(['/']),
     store: z
       .object({
         /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart;
-         * `redis`: in Redis (see `redis`); several gateways share one prefix only with `cluster`. */
+         * `redis`: in Redis (see `redis`); one gateway per prefix until scale-out is built. */
         type: z.enum(['sqlite', 'memory', 'redis']).default('sqlite'),
         /** `full` fsyncs each group commit; `normal` survives process crashes only. */
         synchronous: z.enum(['full', 'normal']).default('full'),
@@ -127,8 +154,6 @@ export const gatewayConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
-    /** Several gateway nodes on one Redis (docs/cluster.md). */
-    cluster: clusterSchema,
     auth: z
       .object({
         users: z.array(userSchema).default([
