@@ -1,0 +1,113 @@
+/**
+ * Gateway nodes in child processes on one real redis-server (test/helpers/redis-server.ts), for
+ * the scale-out tests. `node --import tsx`, never the tsx CLI: a SIGKILL must kill the node
+ * itself, not a wrapper.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { startRedis, type RedisServer } from '../../helpers/redis-server.js';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const script = new URL('./cluster-node.ts', import.meta.url).pathname;
+const START_TIMEOUT_MS = 20_000;
+
+export interface ClusterNode {
+  readonly id: string;
+  readonly amqp: number;
+  readonly mqtt: number;
+  readonly stomp: number;
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface TestCluster {
+  readonly redis: RedisServer;
+  readonly nodes: ClusterNode[];
+  /** Starts one more node on the same Redis and prefix. */
+  addNode(id: string): Promise<ClusterNode>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(
+  ids: readonly string[],
+  opts: { readonly nodeTimeoutMs?: number } = {},
+): Promise<TestCluster> {
+  const redis = await startRedis();
+  const prefix = `t${randomBytes(3).toString('hex')}:`;
+  const nodes: ClusterNode[] = [];
+  const addNode = async (id: string): Promise<ClusterNode> => {
+    const node = await spawnNode(id, redis.url, prefix, opts.nodeTimeoutMs ?? 1_000);
+    nodes.push(node);
+    return node;
+  };
+  try {
+    // One after the other: the first one seeds the shared topology.
+    for (const id of ids) await addNode(id);
+  } catch (err) {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    await redis.stop();
+    throw err;
+  }
+  return {
+    redis,
+    nodes,
+    addNode,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+      await redis.stop();
+    },
+  };
+}
+
+async function spawnNode(
+  id: string,
+  redisUrl: string,
+  prefix: string,
+  nodeTimeoutMs: number,
+): Promise<ClusterNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: {
+      ...process.env,
+      GW_REDIS_URL: redisUrl,
+      GW_PREFIX: prefix,
+      GW_NODE_ID: id,
+      GW_NODE_TIMEOUT_MS: String(nodeTimeoutMs),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const ports = await new Promise<{ amqp: number; mqtt: number; stomp: number }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`node ${id} did not start within ${START_TIMEOUT_MS} ms`));
+      }, START_TIMEOUT_MS);
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`node ${id} exited at start`));
+      });
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { amqp: number; mqtt: number; stomp: number });
+      });
+    },
+  );
+  return {
+    id,
+    ...ports,
+    child,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
