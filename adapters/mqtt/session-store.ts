@@ -67,10 +67,14 @@ export function createSessionStore(
     outgoingUpdate: (client, packet) => outgoing.update(client, packet),
     outgoingClearMessageId: (client: Client, packet: DeliverablePacket) =>
       outgoing.clear(client, packet),
+    // Only a PUBLISH carries DUP: mqtt-packet would set the bit on a PUBREL too, whose flags
+    // are fixed at 0010 [MQTT-3.6.1-1].
     outgoingStream: (client) =>
       outgoing
         .stream(client)
-        .map((p: DeliverablePacket) => (p.messageId === undefined ? p : { ...p, dup: true })),
+        .map((p: DeliverablePacket) =>
+          p.cmd !== 'publish' || p.messageId === undefined ? p : { ...p, dup: true },
+        ),
     persist: async (records) => {
       await outgoing.persist(records);
       await persistSessionState(store, records);

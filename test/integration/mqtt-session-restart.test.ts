@@ -167,6 +167,33 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     expect(await storedKeys(dir, 'subs')).toEqual(['inflight-sub']);
   });
 
+  it('[MQTT-4.4.0-1] [MQTT-3.6.1-1] an outgoing QoS 2 delivery at PUBREL is resumed with PUBREL after a restart, without DUP', async () => {
+    const dir = dataDir();
+    const first = await start(dir);
+    const sub = await raw(first, 'pubrel-sub');
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rel/t', qos: 2 }] });
+    await sub.next('suback');
+    const pub = await client(first, {});
+    await pub.publishAsync('rel/t', 'exactly once', { qos: 2 });
+    const sent = (await sub.next('publish')) as IPublishPacket;
+    sub.send({ cmd: 'pubrec', messageId: sent.messageId });
+    await sub.next('pubrel');
+    sub.end();
+    await stop(first);
+
+    const second = await start(dir);
+    const again = await raw(second, 'pubrel-sub');
+    const rel = await again.next('pubrel');
+    expect(rel).toMatchObject({ messageId: sent.messageId, dup: false });
+    expect(again.packets.filter((p) => p.cmd === 'publish')).toEqual([]);
+    again.send({ cmd: 'pubcomp', messageId: sent.messageId });
+    again.send({ cmd: 'pingreq' });
+    await again.next('pingresp');
+    again.end();
+    await stop(second);
+    expect(await storedKeys(dir, 'out')).toEqual([]);
+  });
+
   it('[MQTT-4.3.3-2] an inbound QoS 2 PUBLISH answered with PUBREC before a restart is not delivered again when resent with DUP after it', async () => {
     const dir = dataDir();
     const first = await start(dir);
