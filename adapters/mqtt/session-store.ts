@@ -19,7 +19,7 @@ import memoryPersistence from 'aedes-persistence';
 import type { DeliverablePacket } from './aedes-internals.js';
 import type { RetainedPersistence } from './retained-store.js';
 import { persistSessionState, type SessionState } from './session-durable.js';
-import { OutgoingQueues } from './session-outgoing.js';
+import { OutgoingQueues, type OutPacket } from './session-outgoing.js';
 import type { SessionRecords } from './session-records.js';
 
 /** The promise-returning calls the adapter makes itself. */
@@ -72,7 +72,7 @@ export function createSessionStore(
     outgoingStream: (client) =>
       outgoing
         .stream(client)
-        .map((p: DeliverablePacket) =>
+        .map((p: OutPacket) =>
           p.cmd !== 'publish' || p.messageId === undefined ? p : { ...p, dup: true },
         ),
     persist: async (records) => {
