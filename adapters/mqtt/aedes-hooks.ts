@@ -7,6 +7,7 @@
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import {
   BrokerError,
+  isBrokerError,
   type Authenticator,
   type Authorizer,
   type Logger,
@@ -79,12 +80,12 @@ export function aedesHooks(deps: HookDeps): Hooks {
       }
       // RabbitMQ `mqtt.ssl_cert_login`: no password over a verified TLS connection logs in as
       // the certificate's CN.
-      const creds =
-        password === undefined && state.info.peerIdentity
-          ? { mechanism: 'EXTERNAL' }
-          : username === undefined
-            ? deps.anonymous
-            : { username, password: password?.toString('utf8') };
+      const certLogin = password === undefined && state.info.peerIdentity !== undefined;
+      const creds = certLogin
+        ? { mechanism: 'EXTERNAL' }
+        : username === undefined
+          ? deps.anonymous
+          : { username, password: password?.toString('utf8') };
       if (!creds) {
         done(connackError(CONNACK.notAuthorized, 'anonymous connections are not allowed'), null);
         return;
@@ -100,7 +101,15 @@ export function aedesHooks(deps: HookDeps): Hooks {
           done(null, true);
         },
         (err: unknown) => {
-          done(toConnackError(err), null);
+          // A refused certificate login is "not authorized": no password was given.
+          const refusedCert =
+            certLogin && isBrokerError(err) && err.code === 'GW_ERR_AUTHENTICATION_FAILED';
+          done(
+            refusedCert
+              ? connackError(CONNACK.notAuthorized, 'certificate login refused')
+              : toConnackError(err),
+            null,
+          );
         },
       );
     },

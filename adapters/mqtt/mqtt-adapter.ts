@@ -25,6 +25,7 @@ import { internals, readingControl, type ClientInternals } from './aedes-interna
 import type { ConnectionState } from './connection-state.js';
 import { CoreMq, type Subscriber } from './core-mq.js';
 import { Dispatcher } from './dispatcher.js';
+import { traceMqttFrames } from './frame-trace.js';
 import type { MqttOptions } from './options.js';
 import { capRetainedQos, guardParser } from './packet-guards.js';
 import { persistRetained } from './retained-store.js';
@@ -167,6 +168,9 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     guardParser(client, ctx.config.maxPacketSize);
     capRetainedQos(client);
     const publishGate = ctx.publishGate(readingControl(client));
+    if (ctx.frameTracer.enabled) {
+      traceMqttFrames(stream, client, ctx.frameTracer, ctx.log.child({ connId: info.id }));
+    }
     client._parser.prependListener('packet', (packet) => {
       if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') {
         this.#dispatcher?.acked(client, packet.messageId as number);
@@ -241,7 +245,13 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         },
       );
       this.#listeners.push(l);
-      addresses.push({ protocol: 'mqtt', transport, host: l.host, port: l.port, path: cfg.ws.path });
+      addresses.push({
+        protocol: 'mqtt',
+        transport,
+        host: l.host,
+        port: l.port,
+        path: cfg.ws.path,
+      });
     }
     return addresses;
   }
