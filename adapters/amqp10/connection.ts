@@ -79,6 +79,7 @@ export class Amqp10Connection implements LinkHost {
       {
         maxFrameSize: o.maxFrameSize,
         maxSaslFrameSize: o.maxSaslFrameSize,
+        channelMax: o.channelMax,
         maxMessageSize: o.maxMessageSize,
         closeTimeoutMs: o.closeTimeoutMs,
       },
@@ -262,9 +263,18 @@ export class Amqp10Connection implements LinkHost {
     }
   }
 
+  /** begin (AMQP 1.0 2.7.2). Past `maxSessions` the session is refused the way AMQP 1.0
+   * refuses endpoints: our begin, then end with the error; the connection stays. */
   #onSessionOpen(ctx: EventContext): void {
     const session = ctx.session;
     if (!session) return;
+    if (this.#linksPerSession.size >= this.options.maxSessions) {
+      session.close({
+        condition: 'amqp:resource-limit-exceeded',
+        description: `at most ${this.options.maxSessions} sessions per connection`,
+      });
+      return;
+    }
     this.#linksPerSession.set(session, 0);
   }
 
@@ -283,11 +293,21 @@ export class Amqp10Connection implements LinkHost {
   #onAttach(ctx: EventContext, endpoint: Sender | Receiver | undefined): void {
     const session = ctx.session;
     if (!endpoint || !session || !this.#vhost) return;
-    const count = this.#linksPerSession.get(session) ?? 0;
+    // undefined: a session we refused (and ended).
+    const count = this.#linksPerSession.get(session);
+    if (count === undefined) return;
     if (count >= this.options.maxLinksPerSession) {
       endpoint.close({
         condition: 'amqp:resource-limit-exceeded',
         description: `at most ${this.options.maxLinksPerSession} links per session`,
+      });
+      return;
+    }
+    if (this.#guard.coordinatorAttach) {
+      // AMQP 1.0 4.x transactions are not built: refuse the coordinator link (2.6.3).
+      endpoint.close({
+        condition: 'amqp:not-implemented',
+        description: 'transactions (a coordinator target) are not supported',
       });
       return;
     }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { isCoordinatorAttach } from './attach-peek.js';
 import { withUndecodedMessages } from './rhea-internals.js';
 import { peekTransfer } from './transfer-peek.js';
 
@@ -14,6 +15,8 @@ export interface FrameLimits {
   readonly maxFrameSize: number;
   /** Largest SASL frame. */
   readonly maxSaslFrameSize: number;
+  /** Highest channel number a frame may use (our `open` channel-max). */
+  readonly channelMax: number;
   /** Largest message: the transfer frames of one delivery, counted as they arrive. */
   readonly maxMessageSize: number;
   /** How long a peer gets to close its side after we ended ours. */
@@ -45,7 +48,10 @@ export class FrameGuard extends EventEmitter {
   #buffered = 0;
   #ending = false;
   #saslOk = false;
-  #corked = false;
+  /** Frames rhea wrote since the last flush (it writes each frame separately). */
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #flushing: NodeJS.Immediate | undefined;
   /** Bytes so far of multi-frame deliveries in progress, by channel and handle. */
   readonly #partial = new Map<number, number>();
   #endEmitted = false;
@@ -55,6 +61,8 @@ export class FrameGuard extends EventEmitter {
   keepOpenOnce = false;
   /** The channel of the frame rhea is reading (to find the session a fault belongs to). */
   lastChannel: number | undefined;
+  /** The frame rhea is reading attaches a transaction coordinator (see attach-peek.ts). */
+  coordinatorAttach = false;
 
   constructor(stream: Duplex, limits: FrameLimits, onViolation: (v: FrameViolation) => void) {
     super();
@@ -79,19 +87,28 @@ export class FrameGuard extends EventEmitter {
     return this.#stream.writableNeedDrain;
   }
 
-  /** rhea writes every frame separately: writes of one tick go out in one writev. */
+  /** rhea writes every frame separately. The frames of one event-loop turn (everything the
+   * socket reads of that turn produced) go out as one buffer in one write: a writev of many
+   * small buffers costs far more than copying them. */
   write(buf: Buffer): boolean {
     const stream = this.#stream;
     if (stream.destroyed || stream.writableEnded) return false;
-    if (!this.#corked) {
-      this.#corked = true;
-      stream.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        stream.uncork();
-      });
-    }
-    return stream.write(buf);
+    this.#out.push(buf);
+    this.#outBytes += buf.length;
+    this.#flushing ??= setImmediate(() => {
+      this.#flush();
+    });
+    return true;
+  }
+
+  #flush(): void {
+    this.#flushing = undefined;
+    const out = this.#out;
+    if (out.length === 0 || this.#stream.destroyed || this.#stream.writableEnded) return;
+    const data = out.length === 1 ? out[0] : Buffer.concat(out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    if (data) this.#stream.write(data);
   }
 
   /** rhea ends the socket after a close exchange or an error. Ending waits for the frames rhea
@@ -106,6 +123,7 @@ export class FrameGuard extends EventEmitter {
     this.#ending = true;
     this.#phase = 'stopped';
     setImmediate(() => {
+      this.#flush();
       if (!this.#stream.destroyed) this.#stream.end();
     });
     this.#closeTimer = setTimeout(() => this.#stream.destroy(), this.#limits.closeTimeoutMs);
@@ -133,6 +151,9 @@ export class FrameGuard extends EventEmitter {
   #closed(): void {
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
+    if (this.#flushing) clearImmediate(this.#flushing);
+    this.#flushing = undefined;
+    this.#out = [];
     this.#phase = 'stopped';
     if (this.#endEmitted) return;
     this.#endEmitted = true;
@@ -193,7 +214,9 @@ export class FrameGuard extends EventEmitter {
       const frame = buf.subarray(offset, offset + size);
       offset += size;
       this.lastChannel = frame.readUInt16BE(6);
+      if (phase === 'amqp' && !this.#channelOk(this.lastChannel)) return;
       if (phase === 'amqp' && !this.#messageSizeOk(frame, this.lastChannel)) return;
+      this.coordinatorAttach = phase === 'amqp' && isCoordinatorAttach(frame);
       withUndecodedMessages(() => this.emit('data', frame));
     }
     if (offset === buf.length) {
@@ -204,6 +227,19 @@ export class FrameGuard extends EventEmitter {
       this.#chunks = [buf];
       this.#buffered = buf.length;
     }
+  }
+
+  /** A frame (a `begin`, or anything after it) on a channel above the channel-max we
+   * announced: connection error framing-error (AMQP 1.0 2.7.1 channel-max, 2.7.2 begin). */
+  #channelOk(channel: number): boolean {
+    if (channel <= this.#limits.channelMax) return true;
+    this.stop();
+    this.#onViolation({
+      condition: 'amqp:connection:framing-error',
+      description: `channel ${channel} is above channel-max ${this.#limits.channelMax}`,
+      beforeOpen: false,
+    });
+    return false;
   }
 
   /** rhea joins the frames of a delivery with no limit: count them here (AMQP 1.0 2.7.3

@@ -26,8 +26,12 @@ export const amqp10OptionsSchema = z.object({
     .int()
     .min(512)
     .default(16 * 1024 * 1024),
-  /** Highest channel number a client may use (AMQP 1.0 open `channel-max`). */
+  /** Highest channel number a client may use (AMQP 1.0 open `channel-max`); a frame on a
+   * higher channel closes the connection with `amqp:connection:framing-error`. */
   channelMax: z.number().int().min(0).max(65535).default(255),
+  /** Sessions open at once on one connection; one more is ended with
+   * `amqp:resource-limit-exceeded` (the connection stays). */
+  maxSessions: z.number().int().min(1).default(256),
   /** Links per session (AMQP 1.0 begin `handle-max`). */
   maxLinksPerSession: z.number().int().min(1).default(256),
   /** Incoming and outgoing unsettled transfers per session (the session window). */

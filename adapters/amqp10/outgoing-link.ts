@@ -1,6 +1,6 @@
 import type { Delivery as RheaDelivery, EventContext, Sender } from 'rhea';
 import type { Consumer, ConsumerSink, Delivery } from '../../src/spi.js';
-import { AddressError, parseSource, type SourceAddress } from './address.js';
+import { AddressError, encodeName, parseSource, type SourceAddress } from './address.js';
 import { notFound, refuse } from './link-refusal.js';
 import type { LinkHost } from './link-host.js';
 import { encodeMessage } from './message-out.js';
@@ -84,12 +84,19 @@ export class OutgoingLink implements ConsumerSink {
   /** Resolve the source and start consuming, or refuse the attach (AMQP 1.0 2.6.3: attach with
    * a null source, then detach with the error). */
   static open(host: LinkHost, sender: Sender): OutgoingLink | undefined {
-    const address = (sender.source as { address?: unknown } | undefined)?.address;
+    const remote = sender.source as { address?: unknown; dynamic?: unknown } | undefined;
     try {
-      if (typeof address !== 'string') throw new AddressError('a source address is required');
-      const source = parseSource(address);
-      const { queue, privateQueue } = resolveSource(host, source);
-      sender.set_source({ address });
+      let resolved: { queue: string; privateQueue: string | undefined };
+      if (remote?.dynamic === true) {
+        resolved = dynamicQueue(host);
+        sender.set_source({ address: `/queues/${encodeName(resolved.queue)}`, dynamic: true });
+      } else {
+        const address = remote?.address;
+        if (typeof address !== 'string') throw new AddressError('a source address is required');
+        resolved = resolveSource(host, parseSource(address));
+        sender.set_source({ address });
+      }
+      const { queue, privateQueue } = resolved;
       if (sender.snd_settle_mode === SND_SETTLED) markPresettled(sender, SND_SETTLED);
       return new OutgoingLink(host, sender, queue, privateQueue);
     } catch (err) {
@@ -186,6 +193,18 @@ export class OutgoingLink implements ConsumerSink {
     // Receiver settle mode `second`: the client waits for us to settle (AMQP 1.0 2.6.12).
     if (!rheaDelivery.remote_settled) rheaDelivery.update(true);
   }
+}
+
+/** A dynamic source (AMQP 1.0 3.5.3, the request/reply pattern of rhea and Qpid clients): a
+ * private server-named queue, deleted with the link, whose address our attach returns. Anyone
+ * may send to it (`/queues/<name>`, or routing key `<name>` on the default exchange). */
+function dynamicQueue(host: LinkHost): { queue: string; privateQueue: string } {
+  const { vhost, connectionId } = host;
+  const { name } = vhost.declareQueue(
+    { name: '', exclusiveOwner: connectionId, autoDelete: true },
+    { connectionId },
+  );
+  return { queue: name, privateQueue: name };
 }
 
 function resolveSource(

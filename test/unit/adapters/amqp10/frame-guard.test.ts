@@ -12,6 +12,7 @@ const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
 const LIMITS = {
   maxFrameSize: 512,
   maxSaslFrameSize: 64,
+  channelMax: 3,
   maxMessageSize: 2048,
   closeTimeoutMs: 1000,
 };
