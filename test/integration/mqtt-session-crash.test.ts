@@ -58,7 +58,9 @@ async function resume(port: number, clientId: string): Promise<{ c: MqttClient; 
   const c = openMqtt(port, { clientId, clean: false, ...login });
   clients.push(c);
   const inbox = new Inbox(c);
-  const [connack] = (await once(c, 'connect')) as [IConnackPacket];
+  const connack = await new Promise<IConnackPacket>((resolve) => {
+    c.once('connect', resolve);
+  });
   expect(connack.sessionPresent).toBe(true);
   return { c, inbox };
 }

@@ -4,7 +4,6 @@
  * subscriptions, the messages queued while it was away, its unacknowledged deliveries and the
  * inbound QoS 2 packet ids it had acknowledged with PUBREC.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +63,9 @@ async function resume(
   const c = openMqtt(gw.port('mqtt'), { clientId, clean });
   clients.push(c);
   const inbox = new Inbox(c);
-  const [connack] = (await once(c, 'connect')) as [IConnackPacket];
+  const connack = await new Promise<IConnackPacket>((resolve) => {
+    c.once('connect', resolve);
+  });
   return { inbox, sessionPresent: connack.sessionPresent };
 }
 
@@ -74,6 +75,11 @@ async function raw(gw: TestGateway, clientId: string): Promise<RawMqtt> {
   const connack = await r.connectAs(clientId, { clean: false });
   expect(connack).toMatchObject({ cmd: 'connack', returnCode: 0 });
   return r;
+}
+
+function idOf(p: IPublishPacket): number {
+  if (p.messageId === undefined) throw new Error('a QoS 1/2 PUBLISH without a packet id');
+  return p.messageId;
 }
 
 /** The session records left in a stopped gateway's store. */
@@ -155,9 +161,9 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
       sessionPresent: true,
     });
     const resent = (await again.next('publish')) as IPublishPacket;
-    expect(resent).toMatchObject({ topic: 'fl/t', qos: 1, dup: true, messageId: sent.messageId });
+    expect(resent).toMatchObject({ topic: 'fl/t', qos: 1, dup: true, messageId: idOf(sent) });
     expect(resent.payload.toString()).toBe('not acked');
-    again.send({ cmd: 'puback', messageId: resent.messageId });
+    again.send({ cmd: 'puback', messageId: idOf(resent) });
     // A ping answered after the PUBACK: the server has handled it.
     again.send({ cmd: 'pingreq' });
     await again.next('pingresp');
@@ -176,7 +182,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     const pub = await client(first, {});
     await pub.publishAsync('rel/t', 'exactly once', { qos: 2 });
     const sent = (await sub.next('publish')) as IPublishPacket;
-    sub.send({ cmd: 'pubrec', messageId: sent.messageId });
+    sub.send({ cmd: 'pubrec', messageId: idOf(sent) });
     await sub.next('pubrel');
     sub.end();
     await stop(first);
@@ -186,7 +192,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     const rel = await again.next('pubrel');
     expect(rel).toMatchObject({ messageId: sent.messageId, dup: false });
     expect(again.packets.filter((p) => p.cmd === 'publish')).toEqual([]);
-    again.send({ cmd: 'pubcomp', messageId: sent.messageId });
+    again.send({ cmd: 'pubcomp', messageId: idOf(sent) });
     again.send({ cmd: 'pingreq' });
     await again.next('pingresp');
     again.end();
@@ -201,7 +207,15 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     await sub.subscribeAsync('eo/t', { qos: 2 });
     await sub.endAsync();
     const pub = await raw(first, 'eo-pub');
-    pub.send({ cmd: 'publish', topic: 'eo/t', payload: 'once', qos: 2, messageId: 7 });
+    pub.send({
+      cmd: 'publish',
+      topic: 'eo/t',
+      payload: 'once',
+      qos: 2,
+      messageId: 7,
+      retain: false,
+      dup: false,
+    });
     await pub.next('pubrec');
     // The PUBREC is "lost": the client will resend the PUBLISH [MQTT-4.3.3-1 allows it].
     pub.end();
@@ -209,11 +223,27 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
 
     const second = await start(dir);
     const again = await raw(second, 'eo-pub');
-    again.send({ cmd: 'publish', topic: 'eo/t', payload: 'once', qos: 2, messageId: 7, dup: true });
+    again.send({
+      cmd: 'publish',
+      topic: 'eo/t',
+      payload: 'once',
+      qos: 2,
+      messageId: 7,
+      retain: false,
+      dup: true,
+    });
     await again.next('pubrec');
     again.send({ cmd: 'pubrel', messageId: 7 });
     await again.next('pubcomp');
-    again.send({ cmd: 'publish', topic: 'eo/t', payload: 'marker', qos: 2, messageId: 8 });
+    again.send({
+      cmd: 'publish',
+      topic: 'eo/t',
+      payload: 'marker',
+      qos: 2,
+      messageId: 8,
+      retain: false,
+      dup: false,
+    });
     await again.next('pubrec');
     again.send({ cmd: 'pubrel', messageId: 8 });
     await again.next('pubcomp');
