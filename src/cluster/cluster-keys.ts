@@ -13,14 +13,17 @@ import { escapeKeyPart } from '../store/redis-keys.js';
  *   P cluster:topo               channel  topology changes (all vhosts)
  *   P cluster:msg:<vh>           channel  messages routed on one node, for the others' own
  *                                         connection-owned queues
+ *   P cluster:interest           channel  what those queues are bound to (remote-interest.ts)
  */
 export class ClusterKeys {
   readonly topoChannel: string;
+  readonly interestChannel: string;
   readonly #p: string;
 
   constructor(prefix: string) {
     this.#p = `${prefix}cluster:`;
     this.topoChannel = `${this.#p}topo`;
+    this.interestChannel = `${this.#p}interest`;
   }
 
   topology(vhost: string): string {

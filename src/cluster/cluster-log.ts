@@ -9,16 +9,18 @@ import {
   bindingField,
   exchangeEntity,
   exchangeField,
+  interestOf,
   isShared,
   isSharedBinding,
   queueEntity,
   queueField,
 } from './topology-fields.js';
+import type { RemoteInterest } from './remote-interest.js';
 import type { TopologyBus } from './topology-bus.js';
 
 /**
  * A vhost's durable log that also announces every shared topology change (durable or not) to
- * the other nodes. Changes applied from another node's announcement go through `remote`: they
+ * the other nodes, and what its connection-owned queues are bound to (remote-interest.ts). Changes applied from another node's announcement go through `remote`: they
  * are neither stored (the announcing node did) nor announced again.
  */
 export class ClusterLog extends DurableLog {
@@ -26,10 +28,19 @@ export class ClusterLog extends DurableLog {
   readonly #bus: TopologyBus;
   #remote = 0;
 
-  constructor(store: Store, vhost: Vhost, bus: TopologyBus, onError: (err: unknown) => void) {
+  readonly #interest: RemoteInterest;
+
+  constructor(
+    store: Store,
+    vhost: Vhost,
+    bus: TopologyBus,
+    interest: RemoteInterest,
+    onError: (err: unknown) => void,
+  ) {
     super(store, vhost.name, onError);
     this.#vhost = vhost;
     this.#bus = bus;
+    this.#interest = interest;
   }
 
   /** Runs `apply` (vhost calls) as changes that came from another node. */
@@ -58,12 +69,16 @@ export class ClusterLog extends DurableLog {
     if (this.#remote) return;
     super.queueDeclared(q);
     if (isShared(q)) this.#bus.announce(this.#vhost.name, queueField(q.name), queueEntity(q), true);
+    else this.#interest.changed({ vhost: this.#vhost.name, queue: q.name }, true);
   }
 
   override queueDeleted(q: Queue): void {
     if (this.#remote) return;
     super.queueDeleted(q);
-    if (!isShared(q)) return;
+    if (!isShared(q)) {
+      this.#interest.changed({ vhost: this.#vhost.name, queue: q.name }, false);
+      return;
+    }
     this.#bus.announce(this.#vhost.name, queueField(q.name), queueEntity(q), false);
     this.#bus.queueDropped(this.#vhost.name, q.name);
   }
@@ -73,6 +88,7 @@ export class ClusterLog extends DurableLog {
     super.bindingAdded(b, durableEnds);
     if (isSharedBinding(this.#vhost, b))
       this.#bus.announce(this.#vhost.name, bindingField(b), bindingEntity(b), true);
+    else this.#interest.changed(interestOf(this.#vhost, b), true);
   }
 
   override bindingRemoved(b: Binding, durableEnds: boolean): void {
@@ -80,5 +96,6 @@ export class ClusterLog extends DurableLog {
     super.bindingRemoved(b, durableEnds);
     if (isSharedBinding(this.#vhost, b))
       this.#bus.announce(this.#vhost.name, bindingField(b), bindingEntity(b), false);
+    else this.#interest.changed(interestOf(this.#vhost, b), false);
   }
 }

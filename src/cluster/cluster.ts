@@ -11,9 +11,11 @@ import { ClusterLog } from './cluster-log.js';
 import { nodeIdOf } from './cluster-options.js';
 import { MessageBus } from './message-bus.js';
 import { NodePresence, type StreamRef } from './node-presence.js';
+import { RemoteInterest } from './remote-interest.js';
 import { clusterClient } from './redis-client.js';
 import { StreamOps } from './stream-ops.js';
 import { StreamQueue } from './stream-queue.js';
+import { localInterest } from './topology-fields.js';
 import { TopologyBus } from './topology-bus.js';
 
 /** Redis errors while it is down come by the thousand: at most one log line this often. */
@@ -39,6 +41,7 @@ export class Cluster {
   readonly #topology: TopologyBus;
   readonly #messages: MessageBus;
   readonly #presence: NodePresence;
+  readonly #interest: RemoteInterest;
   readonly #logs = new Map<string, ClusterLog>();
   readonly #queues = new Set<StreamQueue>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -62,6 +65,19 @@ export class Cluster {
     this.#ops = new StreamOps(this.#cmd, onError);
     this.#topology = new TopologyBus(this.#cmd, this.#keys, this.consumer, onError);
     this.#messages = new MessageBus(this.#cmd, this.#keys, this.consumer, onError);
+    this.#interest = new RemoteInterest({
+      redis: this.#cmd,
+      channel: this.#keys.interestChannel,
+      node: this.consumer,
+      staleMs: 3 * config.cluster.resyncIntervalMs,
+      matcherOpts: {
+        topicCacheSize: config.limits.topicCacheSize,
+        maxRoutingKeyWords: config.limits.maxRoutingKeyWords,
+      },
+      exchangeType: (vhost, name) => this.#broker.vhost(vhost).exchange(name)?.type,
+      local: () => [...this.#logs.keys()].flatMap((v) => localInterest(this.#broker.vhost(v))),
+      onError,
+    });
     this.#presence = new NodePresence({
       redis: this.#cmd,
       keys: this.#keys,
@@ -90,13 +106,14 @@ export class Cluster {
         forward: (message) => {
           this.#forward(vhost, message);
         },
+        routesElsewhere: (message) => this.#interest.matches(vhost.name, message),
       };
     }
   }
 
   /** The broker's durable log for `vhost` (Broker.recover). */
   logFor(vhost: Vhost, store: Store, onStoreError: (err: unknown) => void): ClusterLog {
-    const log = new ClusterLog(store, vhost, this.#topology, onStoreError);
+    const log = new ClusterLog(store, vhost, this.#topology, this.#interest, onStoreError);
     this.#logs.set(vhost.name, log);
     return log;
   }
@@ -106,13 +123,16 @@ export class Cluster {
     this.#sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
       this.#receive(channel.toString(), payload);
     });
-    const channels = [this.#keys.topoChannel];
+    const channels = [this.#keys.topoChannel, this.#keys.interestChannel];
     for (const name of this.#logs.keys()) channels.push(this.#keys.messageChannel(name));
     await this.#sub.subscribe(...channels);
     await this.#resyncAll();
-    // ioredis resubscribes after a reconnect; what was announced meanwhile comes from the hash.
+    this.#interest.hello();
+    // ioredis resubscribes after a reconnect; what was announced meanwhile comes from the hash
+    // and from the others' interest snapshots.
     this.#sub.on('ready', () => {
       this.#resyncAll().catch(this.#onError);
+      this.#interest.hello();
     });
     this.#cmd.on('ready', () => {
       this.#presence.beat().catch(this.#onError);
@@ -120,6 +140,7 @@ export class Cluster {
     await this.#presence.start();
     this.#resyncTimer = setInterval(() => {
       this.#resyncAll().catch(this.#onError);
+      this.#interest.snapshot();
     }, this.#config.cluster.resyncIntervalMs);
     this.#resyncTimer.unref();
     this.#started = true;
@@ -169,6 +190,10 @@ export class Cluster {
 
   #receive(channel: string, payload: Buffer): void {
     try {
+      if (channel === this.#keys.interestChannel) {
+        this.#interest.receive(payload);
+        return;
+      }
       if (channel === this.#keys.topoChannel) {
         this.#topology.receive(payload, (name) => {
           const log = this.#logs.get(name);
@@ -192,6 +217,7 @@ export class Cluster {
     if (this.#resyncTimer) clearInterval(this.#resyncTimer);
     this.#resyncTimer = undefined;
     this.#messages.close();
+    this.#interest.bye();
     await Promise.allSettled([this.#presence.stop(), this.#ops.close()]);
     await Promise.allSettled([quit(this.#sub), quit(this.#cmd)]);
   }

@@ -3,6 +3,7 @@ import type { Binding } from '../core/binding.js';
 import type { Exchange } from '../core/exchange.js';
 import type { Queue } from '../core/queues/queue.js';
 import type { Vhost } from '../core/vhost.js';
+import type { InterestEntry } from './remote-interest.js';
 
 /**
  * One shared topology entity as a field of the cluster topology hash and of a change
@@ -70,6 +71,20 @@ export function localEntities(vhost: Vhost): Map<string, Entity> {
   for (const b of vhost.listBindings())
     if (isSharedBinding(vhost, b)) out.set(bindingField(b), bindingEntity(b));
   return out;
+}
+
+/** This node's connection-owned queues and their bindings (remote-interest.ts). */
+export function localInterest(vhost: Vhost): InterestEntry[] {
+  const out: InterestEntry[] = [];
+  for (const q of vhost.listQueues())
+    if (!isShared(q)) out.push({ vhost: vhost.name, queue: q.name });
+  for (const b of vhost.listBindings())
+    if (!isSharedBinding(vhost, b)) out.push(interestOf(vhost, b));
+  return out;
+}
+
+export function interestOf(vhost: Vhost, b: Binding): InterestEntry {
+  return { vhost: vhost.name, queue: b.destination.name, binding: b };
 }
 
 /** Applies one entity as declared (`present`) or deleted, as a client of this node would. */

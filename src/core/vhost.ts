@@ -500,9 +500,10 @@ export class Vhost implements VhostApi, QueueHooks {
       this.stats.refused++;
       return { status: 'refused', queues: queued, refusedBy, committed };
     }
-    if (targets.length === 0) this.stats.unroutable++;
-    else this.stats.routed++;
-    return { status: targets.length === 0 ? 'unroutable' : 'routed', queues: queued, committed };
+    const routed = targets.length > 0 || (this.cluster?.routesElsewhere(message) ?? false);
+    if (routed) this.stats.routed++;
+    else this.stats.unroutable++;
+    return { status: routed ? 'routed' : 'unroutable', queues: queued, committed };
   }
 
   /** Cluster: a message another node published and routed. Only this node's connection-owned

@@ -11,4 +11,6 @@ export interface VhostCluster {
   createQueue(options: QueueOptions, hooks: QueueHooks): Queue | undefined;
   /** A message this node routed: other nodes deliver it into their own node-local queues. */
   forward(message: Message): void;
+  /** Another node has a connection-owned queue the message matches (it is not unroutable). */
+  routesElsewhere(message: Message): boolean;
 }

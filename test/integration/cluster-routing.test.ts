@@ -1,0 +1,240 @@
+/**
+ * Scale-out (issue 11): three gateway processes on one redis-server. Topology declared on one
+ * node is used on another; a message published on one node reaches subscribers of every
+ * protocol on the others exactly once; a shared queue's consumers on different nodes compete
+ * for its messages (each delivered once, none lost).
+ */
+import amqplib, { type ChannelModel } from 'amqplib';
+import type { Client, IMessage } from '@stomp/stompjs';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, collect, type TestClient } from './helpers/amqp10-client.js';
+import { consumeInto, eventually } from './helpers/amqp091-client.js';
+import { startCluster, type ClusterNode, type TestCluster } from './helpers/cluster-nodes.js';
+import { connectMqtt, Inbox } from './helpers/mqtt-clients.js';
+import { connectStomp, hdr, MessageQueue } from './helpers/stomp-clients.js';
+
+let cluster: TestCluster;
+let a: ClusterNode;
+let b: ClusterNode;
+let c: ClusterNode;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster(['a', 'b', 'c']);
+  [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+}, 60_000);
+
+afterAll(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  await cluster.stop();
+});
+
+async function amqp(node: ClusterNode): Promise<ChannelModel> {
+  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
+  closers.push(() => conn.close());
+  return conn;
+}
+
+async function mqttOn(node: ClusterNode, clientId: string): Promise<MqttClient> {
+  const client = await connectMqtt(node.mqtt, { clientId });
+  closers.push(() => client.endAsync());
+  return client;
+}
+
+async function stompOn(node: ClusterNode): Promise<Client> {
+  const { client } = await connectStomp({ kind: 'tcp', port: node.stomp });
+  closers.push(() => client.deactivate());
+  return client;
+}
+
+/** Waits until `node` knows the queue (topology propagates over Redis pub/sub). A passive
+ * declare of an unknown queue closes its channel with 404, so each try uses a new one. */
+async function queueVisible(conn: ChannelModel, queue: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      await ch.checkQueue(queue);
+      await ch.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+describe('cluster: shared topology', () => {
+  it('an exchange, queue and binding declared on node A route a message published on node B', async () => {
+    const onA = await (await amqp(a)).createChannel();
+    await onA.assertExchange('orders', 'direct', { durable: false });
+    await onA.assertQueue('orders.eu', { durable: true });
+    await onA.bindQueue('orders.eu', 'orders', 'eu');
+    const connB = await amqp(b);
+    await queueVisible(connB, 'orders.eu');
+    const onB = await connB.createConfirmChannel();
+    onB.publish('orders', 'eu', Buffer.from('order-1'));
+    await onB.waitForConfirms();
+    const inbox = await consumeInto(onB, 'orders.eu', { noAck: true });
+    expect((await inbox.one()).content.toString()).toBe('order-1');
+  });
+
+  it('a queue deleted on node B is gone on node A', async () => {
+    const connA = await amqp(a);
+    const onA = await connA.createChannel();
+    await onA.assertQueue('short-lived', { durable: false });
+    const connB = await amqp(b);
+    await queueVisible(connB, 'short-lived');
+    const onB = await connB.createChannel();
+    await onB.deleteQueue('short-lived');
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const ch = await connA.createChannel();
+      const closed = new Promise<unknown>((resolve) => ch.once('error', resolve));
+      const gone = await ch.checkQueue('short-lived').then(
+        async () => {
+          await ch.close();
+          return false;
+        },
+        async () => {
+          await closed;
+          return true;
+        },
+      );
+      if (gone) break;
+      expect(Date.now()).toBeLessThan(deadline);
+    }
+  });
+});
+
+describe('cluster: fan-out to every node', () => {
+  it('MQTT QoS 0: subscribers on three nodes each get every message once', async () => {
+    const subs = await Promise.all([a, b, c].map((n, i) => mqttOn(n, `fan-sub-${String(i)}`)));
+    const inboxes = subs.map((s) => new Inbox(s));
+    await Promise.all(subs.map((s) => s.subscribeAsync('sensors/+/temp', { qos: 0 })));
+    const pub = await mqttOn(b, 'fan-pub');
+    const n = 50;
+    for (let i = 0; i < n; i++) await pub.publishAsync(`sensors/s${String(i)}/temp`, String(i));
+    for (const inbox of inboxes) {
+      const got = await inbox.count(n);
+      expect(got.map((m) => m.payload)).toEqual(Array.from({ length: n }, (_, i) => String(i)));
+    }
+    // A copy more would have arrived with the last ones: one more round trip settles it.
+    await pub.publishAsync('sensors/end/temp', 'end');
+    for (const inbox of inboxes) await inbox.count(n + 1);
+    for (const inbox of inboxes) expect(inbox.messages).toHaveLength(n + 1);
+  });
+
+  it('STOMP /topic: subscribers on nodes A and C get a SEND made on node B once each', async () => {
+    const queues = [new MessageQueue(), new MessageQueue()];
+    const [sa, sc] = await Promise.all([stompOn(a), stompOn(c)]);
+    const receipts = [sa, sc].map((client, i) => {
+      const receipt = `sub-${String(i)}`;
+      const done = new Promise<void>((resolve) => {
+        client.watchForReceipt(receipt, () => {
+          resolve();
+        });
+      });
+      client.subscribe('/topic/news.eu', (m: IMessage) => queues[i]?.push(m), hdr({ receipt }));
+      return done;
+    });
+    await Promise.all(receipts);
+    const sender = await stompOn(b);
+    sender.publish({ destination: '/topic/news.eu', body: 'headline' });
+    sender.publish({ destination: '/topic/news.eu', body: 'second' });
+    for (const q of queues) {
+      expect((await q.next()).body).toBe('headline');
+      expect((await q.next()).body).toBe('second');
+    }
+    expect(queues.map((q) => q.size)).toEqual([0, 0]);
+  });
+
+  it('AMQP 0-9-1 topic exchange: exclusive queues on A and B get a message published on C', async () => {
+    const inboxes = await Promise.all(
+      [a, b].map(async (node) => {
+        const ch = await (await amqp(node)).createChannel();
+        const { queue } = await ch.assertQueue('', { exclusive: true });
+        await ch.bindQueue(queue, 'amq.topic', 'audit.#');
+        return consumeInto(ch, queue, { noAck: true });
+      }),
+    );
+    const onC = await (await amqp(c)).createConfirmChannel();
+    onC.publish('amq.topic', 'audit.login', Buffer.from('alice'));
+    await onC.waitForConfirms();
+    for (const inbox of inboxes) expect((await inbox.one()).content.toString()).toBe('alice');
+  });
+
+  it('AMQP 1.0: a message sent on node A to a receiver on node B is accepted and delivered', async () => {
+    const clients: TestClient[] = await Promise.all([connectClient(a.amqp), connectClient(b.amqp)]);
+    for (const cl of clients) closers.push(() => cl.close());
+    const [onA, onB] = clients as [TestClient, TestClient];
+    const receiver = await onB.openReceiver('/exchanges/amq.topic/metrics.cpu');
+    const got = collect(receiver, 1);
+    const sender = await onA.openSender('/exchanges/amq.topic/metrics.cpu');
+    expect((await onA.send(sender, { body: 'load=0.5' })).outcome).toBe('accepted');
+    const [m] = await got;
+    expect(m?.message?.body).toBe('load=0.5');
+    // A key no node's queue matches stays unroutable: `released` (RabbitMQ AMQP 1.0).
+    const nowhere = await onA.openSender('/exchanges/amq.topic/metrics.none');
+    expect((await onA.send(nowhere, { body: 'lost' })).outcome).toBe('released');
+  });
+});
+
+describe('cluster: competing consumers', () => {
+  it('a durable queue with consumers on three nodes: each message delivered once, none lost', async () => {
+    const pubCh = await (await amqp(a)).createConfirmChannel();
+    await pubCh.assertQueue('jobs', { durable: true });
+    const inboxes = await Promise.all(
+      [a, b, c].map(async (node) => {
+        const conn = await amqp(node);
+        await queueVisible(conn, 'jobs');
+        const ch = await conn.createChannel();
+        await ch.prefetch(10);
+        const inbox = await consumeInto(ch, 'jobs');
+        return { ch, inbox };
+      }),
+    );
+    const n = 300;
+    for (let i = 0; i < n; i++)
+      pubCh.sendToQueue('jobs', Buffer.from(String(i)), { persistent: true });
+    await pubCh.waitForConfirms();
+    const all = () => inboxes.flatMap((x) => x.inbox.received);
+    // Acks as they come, so prefetch keeps every node fetching.
+    const acked = new Set<unknown>();
+    await eventually(
+      () => {
+        for (const { ch, inbox } of inboxes)
+          for (const m of inbox.received)
+            if (!acked.has(m)) {
+              acked.add(m);
+              ch.ack(m);
+            }
+        return all().length >= n;
+      },
+      `${String(n)} deliveries`,
+      15_000,
+    );
+    const bodies = all().map((m) => Number(m.content.toString()));
+    expect(new Set(bodies).size).toBe(n);
+    expect(bodies).toHaveLength(n);
+    // Every node took part.
+    for (const { inbox } of inboxes) expect(inbox.received.length).toBeGreaterThan(0);
+  });
+
+  it('MQTT $share group with members on two nodes: each message to one member', async () => {
+    const members = await Promise.all([mqttOn(a, 'share-1'), mqttOn(c, 'share-2')]);
+    const inboxes = members.map((m) => new Inbox(m));
+    for (const m of members) await m.subscribeAsync('$share/workers/tasks/#', { qos: 1 });
+    const pub = await mqttOn(b, 'share-pub');
+    const n = 40;
+    for (let i = 0; i < n; i++) await pub.publishAsync(`tasks/${String(i)}`, String(i), { qos: 1 });
+    await eventually(
+      () => inboxes.reduce((s, i) => s + i.messages.length, 0) >= n,
+      `${String(n)} shared deliveries`,
+    );
+    const got = inboxes.flatMap((i) => i.messages.map((m) => m.payload));
+    expect(got).toHaveLength(n);
+    expect(new Set(got).size).toBe(n);
+  });
+});
