@@ -41,8 +41,12 @@ export class IncomingLink {
   }
 
   static open(host: LinkHost, receiver: Receiver): IncomingLink | undefined {
-    const address = (receiver.target as { address?: unknown } | undefined)?.address;
+    const remote = receiver.target as { address?: unknown; dynamic?: unknown } | undefined;
+    const address = remote?.address;
     try {
+      // A node created for the client's sender (AMQP 1.0 3.5.4 dynamic) is not built.
+      if (remote?.dynamic === true)
+        throw new ConditionError('amqp:not-implemented', 'dynamic targets are not supported');
       const target = typeof address === 'string' ? parseTarget(address) : undefined;
       if (target) checkTarget(host, target);
       // The anonymous terminus is a target whose address is null.

@@ -143,6 +143,16 @@ describe('AMQP 1.0 dynamic sources (3.5.3)', () => {
   });
 });
 
+describe('AMQP 1.0 dynamic targets (3.5.4) are not built', () => {
+  it('a sender asking for a dynamic target is refused with amqp:not-implemented', async () => {
+    const c = await client();
+    const sender = c.connection.open_sender({ target: { dynamic: true } });
+    sender.on('sender_error', () => undefined);
+    const ctx = await next(sender, 'sender_close');
+    expect(errorOf(ctx.sender)).toBe('amqp:not-implemented');
+  });
+});
+
 describe('AMQP 1.0 transactions (4.x) are not built', () => {
   it('a link to a coordinator target is refused with amqp:not-implemented; the connection stays', async () => {
     const c = await client();
