@@ -4,7 +4,7 @@
  * transaction coordinator we refuse (4.5.1).
  */
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import rhea, { type Receiver, type Session } from 'rhea';
+import rhea, { type Receiver, type Session, type Source } from 'rhea';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 import { startAmqp10Gateway } from './helpers/amqp10-gateway.js';
@@ -95,7 +95,8 @@ describe('AMQP 1.0 sessions: channel-max and maxSessions (2.7.1, 2.7.2)', () => 
 
 describe('AMQP 1.0 dynamic sources (3.5.3)', () => {
   async function dynamicReceiver(c: TestClient): Promise<{ receiver: Receiver; queue: string }> {
-    const receiver = await c.openReceiver({ source: { dynamic: true } });
+    // rhea's typings require an address; a dynamic source has none (AMQP 1.0 3.5.3).
+    const receiver = await c.openReceiver({ source: { dynamic: true } as unknown as Source });
     const address = (receiver.source as { address?: string } | undefined)?.address ?? '';
     expect(address).toMatch(/^\/queues\/./);
     expect((receiver.source as { dynamic?: boolean }).dynamic).toBe(true);
