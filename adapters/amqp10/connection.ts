@@ -17,6 +17,7 @@ import type { Amqp10Options } from './options.js';
 import { OutgoingLink } from './outgoing-link.js';
 import { acceptConnection, remoteChannel, setSaslMechanisms } from './rhea-internals.js';
 import { saslMechanisms } from './sasl.js';
+import { traceAmqp10Frames } from './frame-trace.js';
 
 type Link = IncomingLink | OutgoingLink;
 
@@ -72,6 +73,7 @@ export class Amqp10Connection implements LinkHost {
     this.options = ctx.config;
     this.origin = { protocol: 'amqp10', connectionId: info.id };
     this.log = ctx.log.child({ connection: info.id });
+    if (ctx.frameTracer.enabled) traceAmqp10Frames(stream, ctx.frameTracer, this.log);
     this.#onGone = onGone;
     const o = this.options;
     this.#guard = new FrameGuard(
