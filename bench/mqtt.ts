@@ -1,21 +1,20 @@
 /**
- * MQTT benchmark (issue 4): the gateway and, in the same run, a plain aedes broker, each in its
- * own process; subscribers and publishers (mqtt.js) in two more processes; 100-byte payloads.
+ * MQTT benchmark (issue 4): the gateway and, in the same run, a plain aedes broker (and with
+ * anchors on, Mosquitto and RabbitMQ's MQTT plugin), each in its own process; subscribers and
+ * publishers (mqtt.js) in two more processes; 100-byte payloads.
  *   QoS 0 and QoS 1 x (1 publisher -> 100 subscribers, 100 publishers -> 1 subscriber)
- * Prints delivered msgs/s, one-way latency p50/p99, broker CPU per delivered message and broker
- * RSS for both, the gateway/aedes throughput ratio, and broker RSS per idle connection.
- * Roles (this same file): `--broker gateway|aedes`, `--subscribers <port> <scenario>`,
- * `--publishers <port> <scenario>`, `--idle <port> <n>`.
+ * Prints delivered msgs/s, one-way latency p50/p99/p999, broker CPU per delivered message and
+ * broker RSS for each, the gateway/broker throughput ratio, and broker RSS per idle connection.
+ * Roles (this same file): `--subscribers <port> <scenario>`, `--publishers <port> <scenario>`,
+ * `--idle <port> <n>`; without a role it runs alone (`npx tsx bench/mqtt.ts [--quick]`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createGateway } from '../src/gateway.js';
-import { ADAPTERS } from '../src/adapters.js';
-import { fmt, printTable } from './lib-measure.js';
+import type { Broker } from './lib-brokers.js';
+import { anchorsFor, withBrokers, scaled, type BenchContext } from './lib-driver.js';
+import { deliveryRow, fmt, printRows, percentiles, type BenchRow } from './lib-measure.js';
+import { lines, spawnRole as spawnFile, stopProcess, type ProcStats } from './lib-proc.js';
 
 interface Scenario {
   readonly name: string;
@@ -27,10 +26,34 @@ interface Scenario {
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { name: 'QoS 0, 1 pub -> 100 subs', qos: 0, publishers: 1, subscribers: 100, messages: 2000 },
-  { name: 'QoS 0, 100 pubs -> 1 sub', qos: 0, publishers: 100, subscribers: 1, messages: 1000 },
-  { name: 'QoS 1, 1 pub -> 100 subs', qos: 1, publishers: 1, subscribers: 100, messages: 1000 },
-  { name: 'QoS 1, 100 pubs -> 1 sub', qos: 1, publishers: 100, subscribers: 1, messages: 500 },
+  {
+    name: 'QoS 0, 1 pub -> 100 subs',
+    qos: 0,
+    publishers: 1,
+    subscribers: 100,
+    messages: 2000,
+  },
+  {
+    name: 'QoS 0, 100 pubs -> 1 sub',
+    qos: 0,
+    publishers: 100,
+    subscribers: 1,
+    messages: 1000,
+  },
+  {
+    name: 'QoS 1, 1 pub -> 100 subs',
+    qos: 1,
+    publishers: 1,
+    subscribers: 100,
+    messages: 1000,
+  },
+  {
+    name: 'QoS 1, 100 pubs -> 1 sub',
+    qos: 1,
+    publishers: 100,
+    subscribers: 1,
+    messages: 500,
+  },
 ];
 
 const PAYLOAD_SIZE = 100;
@@ -42,10 +65,7 @@ const IDLE_CONNECTIONS = 2000;
 const QOS1_WINDOW = 100;
 const now = (): number => performance.timeOrigin + performance.now();
 
-interface BrokerStats {
-  readonly rss: number;
-  readonly cpuMicros: number;
-}
+type BrokerStats = ProcStats;
 
 interface SubResult {
   readonly delivered: number;
@@ -53,30 +73,10 @@ interface SubResult {
   readonly seconds: number;
   readonly p50: number;
   readonly p99: number;
+  readonly p999: number;
 }
 
-function spawnRole(args: readonly string[], nodeFlags: readonly string[] = []): ChildProcess {
-  const file = fileURLToPath(import.meta.url);
-  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', file, ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-}
-
-/** Lines a child prints, one at a time. */
-function lines(proc: ChildProcess): () => Promise<string> {
-  const rl = createInterface({ input: proc.stdout ?? process.stdin });
-  const buffered: string[] = [];
-  const waiting: ((l: string) => void)[] = [];
-  rl.on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(l);
-    else buffered.push(l);
-  });
-  return () => {
-    const l = buffered.shift();
-    return l !== undefined ? Promise.resolve(l) : new Promise((resolve) => waiting.push(resolve));
-  };
-}
+const spawnRole = (args: readonly string[]) => spawnFile(fileURLToPath(import.meta.url), args);
 
 function connect(port: number, clientId: string): Promise<MqttClient> {
   return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
@@ -88,44 +88,6 @@ function connect(port: number, clientId: string): Promise<MqttClient> {
 }
 
 // ------------------------------------------------------------------ child roles
-
-async function runBroker(kind: string): Promise<void> {
-  let port: number;
-  if (kind === 'aedes') {
-    const aedes = await Aedes.createBroker();
-    const server = net.createServer({ noDelay: true }, (socket) => aedes.handle(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  } else {
-    const protocols: Record<string, unknown> = {};
-    for (const e of ADAPTERS) protocols[e.name] = { enabled: false };
-    // BENCH_INFLIGHT overrides the per-client in-flight window (default 20, like Mosquitto).
-    const inflight = process.env.BENCH_INFLIGHT;
-    protocols.mqtt = {
-      tcp: { host: '127.0.0.1', port: 0 },
-      ws: { enabled: false },
-      ...(inflight ? { inflightWindow: Number(inflight) } : {}),
-    };
-    const gateway = createGateway({
-      log: { level: process.env.BENCH_LOG === 'error' ? 'error' : 'silent' },
-      management: { enabled: false },
-      store: { type: 'memory' },
-      protocols,
-    });
-    const { addresses } = await gateway.start();
-    port = addresses.find((a) => a.protocol === 'mqtt')?.port ?? 0;
-  }
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', () => {
-    // settle the heap first so RSS reflects live memory (the broker runs with --expose-gc)
-    (globalThis as { gc?: () => void }).gc?.();
-    const cpu = process.cpuUsage();
-    const stats: BrokerStats = { rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
-    process.stdout.write(`${JSON.stringify(stats)}\n`);
-  });
-  rl.on('close', () => process.exit(0));
-}
 
 async function runSubscribers(port: number, s: Scenario): Promise<void> {
   const expected = s.publishers * s.messages * s.subscribers;
@@ -160,15 +122,11 @@ async function runSubscribers(port: number, s: Scenario): Promise<void> {
   process.stdout.write('ready\n');
   await finished;
   clearTimeout(idle);
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   const result: SubResult = {
     delivered,
     expected,
     seconds: (last - first) / 1000,
-    p50: pct(0.5),
-    p99: pct(0.99),
+    ...percentiles(Float64Array.from(latencies)),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await Promise.all(clients.map((c) => c.endAsync(true)));
@@ -235,7 +193,7 @@ async function idleCost(port: number, stats: () => Promise<BrokerStats>): Promis
   await lines(idle)();
   const after = await stats();
   idle.stdin?.end();
-  await new Promise((resolve) => idle.once('exit', resolve));
+  await stopProcess(idle);
   return (after.rss - before.rss) / IDLE_CONNECTIONS;
 }
 
@@ -254,72 +212,74 @@ async function runScenario(
   const after = await stats();
   pubs.kill();
   subs.kill();
-  return { ...result, rss: after.rss, cpuMicros: after.cpuMicros - before.cpuMicros };
+  return {
+    ...result,
+    rss: after.rss,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
+  };
 }
 
-async function main(): Promise<void> {
+/** All scenarios and the idle cost on one broker. */
+async function runBroker(
+  broker: Broker,
+  selected: readonly Scenario[],
+): Promise<{ results: Map<string, SubResult & BrokerStats>; idle: number }> {
+  const stats = () => broker.stats();
+  const port = broker.endpoints.mqtt ?? 0;
+  const results = new Map<string, SubResult & BrokerStats>();
+  for (const s of selected) results.set(s.name, await runScenario(port, stats, s));
+  return { results, idle: await idleCost(port, stats) };
+}
+
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   // BENCH_MQTT=1,3 runs only those scenarios (1-based); BENCH_BROKERS=gateway only that broker.
-  const only = process.env.BENCH_MQTT?.split(',').map(Number);
-  const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1));
-  const results = new Map<string, Map<string, SubResult & BrokerStats>>();
-  const idlePerConnection = new Map<string, number>();
-  for (const kind of (process.env.BENCH_BROKERS ?? 'aedes,gateway').split(',')) {
-    // BENCH_PROF=<dir> writes a CPU profile of each broker process there.
-    const prof = process.env.BENCH_PROF;
-    const broker = spawnRole(
-      ['--broker', kind],
-      ['--expose-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
-    );
-    const next = lines(broker);
-    const { port } = JSON.parse(await next()) as { port: number };
-    const stats = async (): Promise<BrokerStats> => {
-      broker.stdin?.write('stats\n');
-      return JSON.parse(await next()) as BrokerStats;
-    };
-    const perKind = new Map<string, SubResult & BrokerStats>();
-    for (const s of selected) perKind.set(s.name, await runScenario(port, stats, s));
-    results.set(kind, perKind);
-    idlePerConnection.set(kind, await idleCost(port, stats));
-    broker.stdin?.end();
-  }
-  const rows: Record<string, string>[] = [];
-  for (const s of selected) {
-    const a = results.get('aedes')?.get(s.name);
-    const g = results.get('gateway')?.get(s.name);
-    for (const [kind, r] of [
-      ['aedes', a],
-      ['gateway', g],
-    ] as const) {
-      if (!r) continue;
+  const only = process.env['BENCH_MQTT']?.split(',').map(Number);
+  const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1)).map((s) => ({
+    ...s,
+    messages: scaled(ctx, s.messages, 20),
+  }));
+  const listed = process.env['BENCH_BROKERS']?.split(',');
+  const kinds = anchorsFor(ctx, ['aedes', 'mosquitto', 'rabbitmq']).filter(
+    (k) => !listed || listed.includes(k),
+  );
+  const rows: BenchRow[] = [];
+  await withBrokers(kinds, undefined, async (brokers) => {
+    for (const [kind, broker] of brokers) {
+      const base = { group: 'mqtt', broker: kind, rate: 0 };
+      if (!('endpoints' in broker)) {
+        rows.push({
+          ...base,
+          scenario: 'all',
+          note: `not installed: ${broker.hint}`,
+        });
+        continue;
+      }
+      const { results, idle } = await runBroker(broker, selected);
+      for (const s of selected) {
+        const r = results.get(s.name);
+        if (r) rows.push(deliveryRow({ ...base, scenario: s.name }, r, r.cpuMicros, r.rss));
+      }
       rows.push({
-        scenario: s.name,
-        broker: kind,
-        delivered: `${fmt(r.delivered)}/${fmt(r.expected)}`,
-        'msgs/s': fmt(r.delivered / r.seconds),
-        'p50 ms': r.p50.toFixed(2),
-        'p99 ms': r.p99.toFixed(2),
-        'us/msg': (r.cpuMicros / r.delivered).toFixed(1),
-        'rss MiB': (r.rss / 2 ** 20).toFixed(0),
-        ratio:
-          kind === 'gateway' && a
-            ? (r.delivered / r.seconds / (a.delivered / a.seconds)).toFixed(2)
-            : '',
+        ...base,
+        scenario: `${fmt(IDLE_CONNECTIONS)} idle connections`,
+        note: `${(idle / 1024).toFixed(1)} KiB RSS per idle connection`,
       });
     }
-  }
-  printTable(rows);
-  for (const [kind, bytes] of idlePerConnection) {
-    process.stdout.write(
-      `${kind}: ${(bytes / 1024).toFixed(1)} KiB RSS per idle connection (${fmt(IDLE_CONNECTIONS)} connections)\n`,
-    );
-  }
+  });
+  printRows(rows);
+  return rows;
 }
 
 const [role, arg1, arg2] = process.argv.slice(2);
-if (role === '--broker') await runBroker(arg1 ?? 'gateway');
-else if (role === '--subscribers')
+if (role === '--subscribers')
   await runSubscribers(Number(arg1), JSON.parse(arg2 ?? '{}') as Scenario);
 else if (role === '--idle') await runIdle(Number(arg1), Number(arg2));
 else if (role === '--publishers')
   await runPublishers(Number(arg1), JSON.parse(arg2 ?? '{}') as Scenario);
-else await main();
+else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await run({
+    quick: process.argv.includes('--quick'),
+    anchors: process.argv.includes('--anchors'),
+  });
+  process.exit(0);
+}
