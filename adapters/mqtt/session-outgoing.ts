@@ -12,6 +12,7 @@ import { clientKey, splitKey, type SessionRecords } from './session-records.js';
 /** A packet as aedes hands it over: a publish, or a PUBREL. */
 export interface OutPacket {
   readonly cmd?: string;
+  readonly qos?: number;
   readonly brokerId?: string | undefined;
   readonly brokerCounter?: number | undefined;
   messageId?: number | undefined;
@@ -53,7 +54,13 @@ export class OutgoingQueues {
     await Promise.all(subs.map((s) => this.#append(s.clientId, packet)));
   }
 
-  /** Records the packet id a packet went out with, or puts a PUBREL in place of its PUBLISH. */
+  /**
+   * Records the packet id a packet goes out with, or puts a PUBREL in place of its PUBLISH.
+   * Only a QoS 2 PUBLISH waits for the commit before it is sent: resent after a crash under a
+   * new id it would be a second message to the client. A QoS 1 one resent so is a duplicate,
+   * which QoS 1 allows; a lost PUBREL record means the PUBLISH is resent with DUP, which the
+   * client answers with PUBREC again [MQTT-4.3.3-2 on its side].
+   */
   async update(client: { id: string }, packet: OutPacket): Promise<void> {
     for (const entry of this.#queues.get(client.id) ?? []) {
       const queued = entry.packet;
@@ -64,20 +71,25 @@ export class OutgoingQueues {
       } else if (queued.messageId === packet.messageId) {
         entry.packet = packet;
       } else continue;
-      await this.#write(client.id, entry);
+      const written = this.#write(client.id, entry);
+      if (entry.packet.cmd === 'publish' && entry.packet.qos === 2) await written;
+      else background(written);
       return;
     }
     throw new Error('no such packet');
   }
 
-  /** The client acknowledged `packet.messageId` (PUBACK, PUBCOMP): the packet leaves. */
+  /** The client acknowledged `packet.messageId` (PUBACK, PUBCOMP): the packet leaves. Not
+   * waiting for the commit: aedes reads a client's next packet only after this resolves, and
+   * a removal lost in a crash only resends the packet (with DUP). */
   async clear(client: { id: string }, packet: OutPacket): Promise<OutPacket | undefined> {
     const queue = this.#queues.get(client.id);
     const i = queue?.findIndex((e) => e.packet.messageId === packet.messageId) ?? -1;
     const entry = i < 0 ? undefined : queue?.splice(i, 1)[0];
     if (!queue || !entry) return undefined;
     if (queue.length === 0) this.#queues.delete(client.id);
-    await this.#records?.delete('out', clientKey(client.id, entry.seq, true));
+    if (this.#records)
+      background(this.#records.delete('out', clientKey(client.id, entry.seq, true)));
     return entry.packet;
   }
 
@@ -101,4 +113,10 @@ export class OutgoingQueues {
     if (!queue) this.#queues.set(clientId, (queue = []));
     return queue;
   }
+}
+
+/** A write nobody waits for. Its failure is not lost: the store is then failing, and so are
+ * the writes publishers wait for (their acknowledgements are refused). */
+function background(write: Promise<void>): void {
+  write.catch(() => undefined);
 }
