@@ -437,7 +437,6 @@ export interface Authorizer {
 // Logs and metrics
 
 export interface Logger {
-  trace(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;

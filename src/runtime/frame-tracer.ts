@@ -4,32 +4,24 @@
  * body cut to `maxBodyBytes`. Off, `enabled` is false and adapters skip the call entirely.
  */
 import type { LogLevel } from '../log/logger.js';
-import type { FrameTracer, Logger } from '../spi.js';
+import type { FrameTracer } from '../spi.js';
 
 /** Bytes of a body shown in a trace line. */
-export const TRACE_BODY_BYTES = 64;
+const TRACE_BODY_BYTES = 64;
 
 export function createFrameTracer(enabled: boolean, maxBodyBytes = TRACE_BODY_BYTES): FrameTracer {
-  return {
-    enabled,
-    frame(
-      log: Logger,
-      direction: 'in' | 'out',
-      type: string,
-      size: number,
-      body?: Buffer | string,
-    ) {
-      if (!enabled) return;
-      const line: Record<string, unknown> = { frame: type, dir: direction, size };
-      if (body !== undefined && body.length > 0) {
-        const text =
-          typeof body === 'string' ? body : body.subarray(0, maxBodyBytes).toString('utf8');
-        line['body'] = text.length > maxBodyBytes ? text.slice(0, maxBodyBytes) : text;
-        if (body.length > maxBodyBytes) line['truncated'] = true;
-      }
-      log.debug(line, 'frame');
-    },
+  const frame: FrameTracer['frame'] = (log, direction, type, size, body) => {
+    if (!enabled) return;
+    const line: Record<string, unknown> = { frame: type, dir: direction, size };
+    if (body !== undefined && body.length > 0) {
+      const text =
+        typeof body === 'string' ? body : body.subarray(0, maxBodyBytes).toString('utf8');
+      line['body'] = text.length > maxBodyBytes ? text.slice(0, maxBodyBytes) : text;
+      if (body.length > maxBodyBytes) line['truncated'] = true;
+    }
+    log.debug(line, 'frame');
   };
+  return { enabled, frame };
 }
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

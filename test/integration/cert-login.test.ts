@@ -11,17 +11,11 @@ import amqp from 'amqplib';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from './helpers/amqp10-client.js';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { makeTestCa, type KeyPair, type TestCa } from './helpers/test-ca.js';
+import { CHEAP_GUEST, type TestGateway } from './helpers/gateway.js';
+import { makeTestCa, startTlsGateway, type KeyPair, type TestCa } from './helpers/test-ca.js';
 
-/** guest/guest (scrypt cost 2^10, as the test gateway's) and a device that has no password
- * anyone knows: it logs in by certificate only. */
-const GUEST = {
-  username: 'guest',
-  passwordHash: 'scrypt$1024$dGVzdC1zYWx0LWd1ZXN0MQ==$iH2eruBdIr4dxN/X3yybP5s8EsR8uNx8pqXhb09Y+sU=',
-  tags: ['administrator'],
-};
-const DEVICE = { ...GUEST, username: 'device-1', tags: [] };
+/** A device with guest's password, which it never uses: it logs in by certificate. */
+const DEVICE = { ...CHEAP_GUEST, username: 'device-1', tags: [] };
 
 let gw: TestGateway;
 let testCa: TestCa;
@@ -36,26 +30,24 @@ beforeAll(async () => {
   device = testCa.client('device-1');
   stranger = testCa.client('stranger');
   foreignDevice = otherCa.client('device-1');
-  gw = await startTestGateway({
-    auth: { users: [GUEST, DEVICE] },
-    tls: {
-      enabled: true,
-      host: '127.0.0.1',
-      certFile: testCa.certFile,
-      keyFile: testCa.keyFile,
+  gw = await startTlsGateway(
+    testCa,
+    {
       caFile: testCa.caFile,
       requestClientCert: true,
       // Clients without a (valid) certificate still connect, unverified: password login only.
       failIfNoPeerCert: false,
       certLogin: true,
-      ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
     },
-    protocols: {
-      mqtt: { allowAnonymous: false },
-      stomp: { allowAnonymous: false },
-      amqp10: { allowAnonymous: false },
+    {
+      auth: { users: [CHEAP_GUEST, DEVICE] },
+      protocols: {
+        mqtt: { allowAnonymous: false },
+        stomp: { allowAnonymous: false },
+        amqp10: { allowAnonymous: false },
+      },
     },
-  });
+  );
 });
 afterAll(async () => {
   await gw.stop();

@@ -7,8 +7,8 @@ import tls from 'node:tls';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { makeTestCa, type TestCa } from './helpers/test-ca.js';
+import type { TestGateway } from './helpers/gateway.js';
+import { makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
 
 let gw: TestGateway;
 let testCa: TestCa;
@@ -17,15 +17,7 @@ let ca: Buffer;
 beforeAll(async () => {
   testCa = makeTestCa();
   ca = testCa.ca;
-  gw = await startTestGateway({
-    tls: {
-      enabled: true,
-      host: '127.0.0.1',
-      certFile: testCa.certFile,
-      keyFile: testCa.keyFile,
-      ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
-    },
-  });
+  gw = await startTlsGateway(testCa);
 });
 afterAll(async () => {
   await gw.stop();

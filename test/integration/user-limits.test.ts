@@ -8,15 +8,13 @@ import net from 'node:net';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from './helpers/amqp10-client.js';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { CHEAP_GUEST, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { connectMqtt } from './helpers/mqtt-clients.js';
 
-/** Password "guest" for every user (scrypt cost 2^10, as the test gateway's guest). */
-const HASH = 'scrypt$1024$dGVzdC1zYWx0LWd1ZXN0MQ==$iH2eruBdIr4dxN/X3yybP5s8EsR8uNx8pqXhb09Y+sU=';
+/** Users with guest's (cheap) password. */
 const user = (username: string, extra: Record<string, unknown> = {}) => ({
+  ...CHEAP_GUEST,
   username,
-  passwordHash: HASH,
-  tags: ['administrator'],
   ...extra,
 });
 

@@ -8,24 +8,16 @@ import { hdr, waitFor } from './helpers/stomp-clients.js';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import type { TestGateway } from './helpers/gateway.js';
 
-import { makeTestCa, type TestCa } from './helpers/test-ca.js';
+import { makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
 
 let gw: TestGateway;
 let testCa: TestCa;
 
 beforeAll(async () => {
   testCa = makeTestCa();
-  gw = await startTestGateway({
-    tls: {
-      enabled: true,
-      host: '127.0.0.1',
-      certFile: testCa.certFile,
-      keyFile: testCa.keyFile,
-      ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
-    },
-  });
+  gw = await startTlsGateway(testCa);
 });
 afterAll(async () => {
   await gw.stop();

@@ -28,7 +28,7 @@ const loopback = { host: '127.0.0.1', port: 0 };
 
 /** guest/guest with scrypt cost 2^10 instead of 2^14: logins stay cheap when a test opens
  * hundreds of connections on 2 shared cores. */
-const CHEAP_GUEST = {
+export const CHEAP_GUEST = {
   username: 'guest',
   passwordHash: 'scrypt$1024$dGVzdC1zYWx0LWd1ZXN0MQ==$iH2eruBdIr4dxN/X3yybP5s8EsR8uNx8pqXhb09Y+sU=',
   vhosts: ['/'],

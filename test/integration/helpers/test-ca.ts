@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GatewayConfigInput } from '../../../src/config/schema.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
 
 export interface KeyPair {
   readonly cert: Buffer;
@@ -90,4 +92,24 @@ export function makeTestCa(name = 'gateway-test-ca'): TestCa {
     },
   };
   return ca;
+}
+
+/** A test gateway with every TLS listener (amqps, mqtts, stomp+ssl, wss) on port 0, serving
+ * `ca`'s server certificate; `tls` adds options (client certificates...). */
+export function startTlsGateway(
+  ca: TestCa,
+  tls: NonNullable<GatewayConfigInput['tls']> = {},
+  config: GatewayConfigInput = {},
+): Promise<TestGateway> {
+  return startTestGateway({
+    ...config,
+    tls: {
+      enabled: true,
+      host: '127.0.0.1',
+      certFile: ca.certFile,
+      keyFile: ca.keyFile,
+      ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
+      ...tls,
+    },
+  });
 }
