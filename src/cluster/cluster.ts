@@ -177,10 +177,11 @@ export class Cluster {
     }
   }
 
-  /** A publish to the default exchange that names a shared queue cannot match anything on
-   * another node (work queues skip the bus); everything else may. */
+  /** Alone in the cluster, nothing crosses. A publish to the default exchange that names a
+   * shared queue cannot match anything on another node (work queues skip the bus); everything
+   * else may. */
   #forward(vhost: Vhost, message: Message): void {
-    if (!this.#started) return;
+    if (!this.#started || !this.#interest.othersKnown) return;
     if (message.exchange === DEFAULT_EXCHANGE) {
       const q = vhost.queue(message.routingKey);
       if (q && q.options.exclusiveOwner === undefined) return;

@@ -4,11 +4,6 @@ import type { Message } from '../spi.js';
 import { decodeRecord, encodeRecord } from '../store/redis-record.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
-interface Frame {
-  readonly node: string;
-  readonly messages: Buffer[];
-}
-
 /**
  * Cross-node delivery into connection-owned queues (MQTT node queues, STOMP `/topic`
  * subscriptions, exclusive AMQP queues): each node routes what it publishes itself and puts the
@@ -21,7 +16,8 @@ interface Frame {
 export class MessageBus {
   readonly #redis: Redis;
   readonly #keys: ClusterKeys;
-  readonly #node: string;
+  /** Frame = u16 length | sender id | V8 array of message records. */
+  readonly #header: Buffer;
   readonly #onError: (err: unknown) => void;
   readonly #pending = new Map<string, Buffer[]>();
   #flush: NodeJS.Immediate | undefined;
@@ -29,7 +25,8 @@ export class MessageBus {
   constructor(redis: Redis, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
     this.#redis = redis;
     this.#keys = keys;
-    this.#node = node;
+    const id = Buffer.from(node);
+    this.#header = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
     this.#onError = onError;
   }
 
@@ -45,17 +42,18 @@ export class MessageBus {
 
   #send(): void {
     for (const [vhost, messages] of this.#pending) {
-      const frame: Frame = { node: this.#node, messages };
-      this.#redis.publish(this.#keys.messageChannel(vhost), serialize(frame)).catch(this.#onError);
+      const frame = Buffer.concat([this.#header, serialize(messages)]);
+      this.#redis.publish(this.#keys.messageChannel(vhost), frame).catch(this.#onError);
     }
     this.#pending.clear();
   }
 
   /** Another node's messages, or none when the frame is this node's own. */
   receive(payload: Buffer): Message[] {
-    const frame = deserialize(payload) as Frame;
-    if (frame.node === this.#node) return [];
-    return frame.messages.map((b) => decodeRecord(b).message);
+    // Every node hears its own frames too: the header says whose it is before any decoding.
+    if (payload.subarray(0, this.#header.length).equals(this.#header)) return [];
+    const body = payload.subarray(2 + payload.readUInt16BE(0));
+    return (deserialize(body) as Buffer[]).map((b) => decodeRecord(b).message);
   }
 
   close(): void {

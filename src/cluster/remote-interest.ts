@@ -97,6 +97,12 @@ export class RemoteInterest {
     this.#redis.publish(this.#channel, serialize(e)).catch(this.#onError);
   }
 
+  /** Some other node has said hello or sent its interest (and not yet bye): published
+   * messages must cross to it. A starting node says hello before it accepts clients. */
+  get othersKnown(): boolean {
+    return this.#nodes.size > 0;
+  }
+
   matches(vhost: string, message: Message): boolean {
     if (message.exchange === DEFAULT_EXCHANGE)
       return this.#queues.has(`${vhost}\u0000${message.routingKey}`);
@@ -111,6 +117,7 @@ export class RemoteInterest {
     if (e.node === this.#node) return;
     switch (e.kind) {
       case 'hello':
+        this.#nodeOf(e.node);
         this.snapshot();
         return;
       case 'bye':
@@ -118,6 +125,7 @@ export class RemoteInterest {
         return;
       case 'snapshot':
         this.#forget(e.node);
+        this.#nodeOf(e.node);
         for (const entry of e.entries) this.#add(e.node, entry);
         return;
       case 'add':

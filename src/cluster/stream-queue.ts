@@ -148,11 +148,18 @@ export class StreamQueue extends Queue {
 
   // ------------------------------------------------------------------ reading
 
-  /** How many more messages this node's consumers can take than it already has. */
+  /** How many more messages this node's consumers can take than it already has: 0 until at
+   * least half of their window is free, so reads come in batches rather than one per ack. */
   #want(): number {
+    const batch = this.#ctx.fetchBatch;
     let room = 0;
-    for (const c of this.#consumers) room += Math.min(c.room, this.#ctx.fetchBatch);
-    return Math.min(room, this.#ctx.fetchBatch) - this.messageCount;
+    let window = 0;
+    for (const c of this.#consumers) {
+      room += Math.min(c.room, batch);
+      window += Math.min(c.room + c.unsettled, batch);
+    }
+    const want = Math.min(room, batch) - this.messageCount;
+    return want * 2 >= Math.min(window, batch) ? want : 0;
   }
 
   #feed(): void {

@@ -1,0 +1,265 @@
+/**
+ * Scale-out benchmark (issue 11): 1, 2 and 3 gateway nodes on one redis-server (cluster on),
+ * clients spread over the nodes, against single-node baselines in the same run (memory store,
+ * sqlite store, and one node on Redis with the cluster on, i.e. the cost of the Redis hop).
+ * - MQTT QoS 0 fan-out: one publisher on node 1, two `bench/#` subscribers per node; msgs/s
+ *   delivered (sum over subscribers).
+ * - AMQP 0-9-1 work queue: one publisher with confirms and one consumer (prefetch 100, manual
+ *   ack) per node on one durable queue; msgs/s consumed.
+ * Every broker and the clients run in their own processes; on a 2-core machine the point is
+ * the overhead of the Redis hop and correctness (delivered = expected), not scaling.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'amqplib';
+import mqtt from 'mqtt';
+import type { GatewayConfigInput } from '../src/config/schema.js';
+import { startRedis } from '../test/helpers/redis-server.js';
+import { benchGatewayConfig, startBroker, type Broker, type Endpoints } from './lib-brokers.js';
+import { scaled, type BenchContext } from './lib-driver.js';
+import { printRows, type BenchRow } from './lib-measure.js';
+import { lines, spawnRole } from './lib-proc.js';
+
+const BODY = Buffer.alloc(100, 97);
+const FANOUT_MESSAGES = 20_000;
+const WORK_MESSAGES = 20_000;
+const SUBSCRIBERS_PER_NODE = 2;
+const CONFIRM_WINDOW = 500;
+const QUEUE = 'bench-work';
+/** A run that makes no progress for this long is over (QoS 0 may drop under overload). */
+const STALL_MS = 3_000;
+
+interface ClientResult {
+  readonly delivered: number;
+  readonly expected: number;
+  readonly seconds: number;
+  /** Deliveries of a message already delivered (work queue: must be 0). */
+  readonly duplicates?: number;
+}
+
+// ------------------------------------------------------------------ client roles
+
+async function fanoutClient(eps: Endpoints[], messages: number): Promise<ClientResult> {
+  const url = (ep: Endpoints): string => `mqtt://127.0.0.1:${String(ep.mqtt)}`;
+  const opts = { protocolVersion: 4 as const, reconnectPeriod: 0, clean: true };
+  const subs = await Promise.all(
+    eps.flatMap((ep) =>
+      Array.from({ length: SUBSCRIBERS_PER_NODE }, () => mqtt.connectAsync(url(ep), opts)),
+    ),
+  );
+  let delivered = 0;
+  let last = performance.now();
+  for (const s of subs) {
+    s.on('message', () => {
+      delivered++;
+      last = performance.now();
+    });
+    await s.subscribeAsync('bench/#', { qos: 0 });
+  }
+  const first = eps[0] as Endpoints;
+  const pub = await mqtt.connectAsync(url(first), opts);
+  const expected = messages * subs.length;
+  const start = performance.now();
+  for (let i = 0; i < messages; i++) {
+    if (pub.publish('bench/t', BODY).stream.writableNeedDrain) {
+      await new Promise<void>((resolve) => pub.stream.once('drain', resolve));
+    }
+  }
+  last = performance.now();
+  while (delivered < expected && performance.now() - last < STALL_MS) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (last - start) / 1000;
+  await Promise.all([pub, ...subs].map((c) => c.endAsync(true)));
+  return { delivered, expected, seconds };
+}
+
+async function workClient(eps: Endpoints[], messages: number): Promise<ClientResult> {
+  const conns = await Promise.all(
+    eps.map((ep) => connect(`amqp://guest:guest@127.0.0.1:${String(ep.amqp)}`, { noDelay: true })),
+  );
+  const setup = await (conns[0] as Awaited<ReturnType<typeof connect>>).createChannel();
+  await setup.assertQueue(QUEUE, { durable: true });
+  // Every node knows the queue before anyone publishes (topology propagates over pub/sub).
+  for (const c of conns) {
+    for (;;) {
+      const ch = await c.createChannel();
+      ch.on('error', () => undefined);
+      const ok = await ch.checkQueue(QUEUE).then(
+        () => true,
+        () => false,
+      );
+      if (ok) {
+        await ch.close();
+        break;
+      }
+    }
+  }
+  let consumed = 0;
+  let last = performance.now();
+  const seen = new Set<string>();
+  for (const c of conns) {
+    const ch = await c.createChannel();
+    await ch.prefetch(100);
+    await ch.consume(QUEUE, (m) => {
+      if (!m) return;
+      seen.add(m.content.toString());
+      consumed++;
+      last = performance.now();
+      ch.ack(m);
+    });
+  }
+  const start = performance.now();
+  const perNode = Math.ceil(messages / conns.length);
+  await Promise.all(
+    conns.map(async (c, n) => {
+      const ch = await c.createConfirmChannel();
+      let sent = 0;
+      let confirmed = 0;
+      const count = Math.min(perNode, messages - n * perNode);
+      await new Promise<void>((resolve) => {
+        const pump = (): void => {
+          while (sent < count && sent - confirmed < CONFIRM_WINDOW) {
+            const body = `${String(n)}-${String(sent++)}`;
+            ch.publish(
+              '',
+              QUEUE,
+              Buffer.from(body.padEnd(BODY.length, '.')),
+              {
+                persistent: true,
+              },
+              () => {
+                if (++confirmed === count) resolve();
+                else pump();
+              },
+            );
+          }
+        };
+        if (count === 0) resolve();
+        else pump();
+      });
+    }),
+  );
+  while (consumed < messages && performance.now() - last < STALL_MS) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (last - start) / 1000;
+  await Promise.all(conns.map((c) => c.close()));
+  return { delivered: consumed, expected: messages, seconds, duplicates: consumed - seen.size };
+}
+
+// ------------------------------------------------------------------ driver
+
+async function clientRole(args: readonly string[]): Promise<ClientResult> {
+  const proc = spawnRole(fileURLToPath(import.meta.url), args);
+  return JSON.parse(await lines(proc)()) as ClientResult;
+}
+
+interface Setup {
+  readonly label: string;
+  readonly nodes: number;
+  readonly config: (i: number) => GatewayConfigInput;
+  readonly cleanup?: () => Promise<void>;
+}
+
+async function measure(setup: Setup, scenario: 'fanout' | 'work', messages: number) {
+  const brokers: Broker[] = [];
+  try {
+    for (let i = 0; i < setup.nodes; i++)
+      brokers.push(await startBroker('gateway', setup.config(i)));
+    const before = await Promise.all(brokers.map((b) => b.stats()));
+    const r = await clientRole([
+      `--${scenario}`,
+      JSON.stringify(brokers.map((b) => b.endpoints)),
+      String(messages),
+    ]);
+    const after = await Promise.all(brokers.map((b) => b.stats()));
+    const cpu = after.reduce((s, a, i) => s + a.cpuMicros - (before[i]?.cpuMicros ?? 0), 0);
+    return { ...r, cpuMicros: cpu, rss: Math.max(...after.map((a) => a.rss)) };
+  } finally {
+    await Promise.all(brokers.map((b) => b.stop()));
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  const redis = await startRedis();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-cluster-'));
+  const onRedis = (i: number, prefix: string): GatewayConfigInput =>
+    benchGatewayConfig({
+      store: { type: 'redis', redis: { url: redis.url, prefix } },
+      cluster: { enabled: true, nodeId: `n${String(i + 1)}` },
+    });
+  const cluster = (nodes: number): Setup => {
+    // A fresh prefix per run: no queue or stream left from the previous one.
+    const prefix = `b${randomBytes(3).toString('hex')}:`;
+    return {
+      label: `${String(nodes)} node(s), cluster on Redis`,
+      nodes,
+      config: (i) => onRedis(i, prefix),
+    };
+  };
+  const setups = (): Setup[] => [
+    { label: '1 node, memory store', nodes: 1, config: () => benchGatewayConfig() },
+    {
+      label: '1 node, sqlite store',
+      nodes: 1,
+      config: () => benchGatewayConfig({ dataDir, store: { type: 'sqlite', synchronous: 'full' } }),
+    },
+    cluster(1),
+    cluster(2),
+    cluster(3),
+  ];
+  const rows: BenchRow[] = [];
+  try {
+    for (const [scenario, n, name] of [
+      ['fanout', scaled(ctx, FANOUT_MESSAGES), 'MQTT QoS 0 fan-out, 1 pub -> 2 subs per node'],
+      [
+        'work',
+        scaled(ctx, WORK_MESSAGES),
+        'AMQP 0-9-1 work queue, confirms + ack, 1 pub + 1 consumer per node',
+      ],
+    ] as const) {
+      let base = 0;
+      for (const s of setups()) {
+        const r = await measure(s, scenario, n);
+        const rate = r.delivered / r.seconds;
+        base ||= rate;
+        rows.push({
+          group: 'cluster',
+          scenario: `${name}, ${s.label}`,
+          broker: 'gateway',
+          rate: 0,
+          delivered: r.delivered,
+          expected: r.expected,
+          msgsPerSec: rate,
+          rssMiB: r.rss / 2 ** 20,
+          cpuUsPerMsg: r.cpuMicros / Math.max(1, r.delivered),
+          note: [
+            `${(rate / base).toFixed(2)}x 1-node memory`,
+            ...(r.duplicates ? [`${String(r.duplicates)} DUPLICATES`] : []),
+            'CPU summed over nodes',
+          ].join('; '),
+        });
+      }
+    }
+  } finally {
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  printRows(rows);
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [role, eps, count] = process.argv.slice(2);
+  if (role === '--fanout' || role === '--work') {
+    const endpoints = JSON.parse(eps ?? '[]') as Endpoints[];
+    const fn = role === '--fanout' ? fanoutClient : workClient;
+    const r = await fn(endpoints, Number(count));
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.exit(0);
+  }
+}
