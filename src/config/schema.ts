@@ -122,6 +122,11 @@ export const gatewayConfigSchema = z
       .refine((t) => !t.enabled || (t.certFile !== '' && t.keyFile !== ''), {
         message: 'certFile and keyFile are required when tls.enabled is true',
       })
+      // Without a CA to verify against, a certificate would prove nothing.
+      .refine((t) => !t.certLogin || (t.requestClientCert && t.caFile !== ''), {
+        message: 'certLogin needs requestClientCert and a caFile',
+        path: ['certLogin'],
+      })
       .prefault({}),
     /** Process-wide memory alarm (RabbitMQ `vm_memory_high_watermark`, absolute): while the
      * resident set is above it, connections that publish are no longer read. */

@@ -62,6 +62,16 @@ describe('config', () => {
     expect(JSON.stringify(r.error?.issues)).toMatch(/certFile and keyFile are required/);
   });
 
+  it('certificate login needs verified client certificates (requestClientCert and caFile)', () => {
+    const tls = { enabled: true, certFile: 'c', keyFile: 'k', certLogin: true };
+    const r = gatewayConfigSchema.safeParse({ tls });
+    expect(r.error?.issues).toMatchObject([
+      { path: ['tls', 'certLogin'], message: 'certLogin needs requestClientCert and a caFile' },
+    ]);
+    const ok = { ...tls, requestClientCert: true, caFile: 'ca' };
+    expect(gatewayConfigSchema.safeParse({ tls: ok }).success).toBe(true);
+  });
+
   it('refuses unknown top-level keys (a typo must not be silently ignored)', () => {
     expect(gatewayConfigSchema.safeParse({ limitz: {} }).success).toBe(false);
   });
