@@ -75,8 +75,10 @@ export async function persistSessionState(
     await saveSubs(client);
   };
   state.cleanSubscriptions = async (client) => {
+    // Every clean-session CONNECT comes here; only a stored session costs a write.
+    const stored = (await state.subscriptionsByClient(client)).length > 0;
     await clean(client);
-    await records.delete('subs', client.id);
+    if (stored) await records.delete('subs', client.id);
   };
 
   const storeIn = state.incomingStorePacket.bind(state);

@@ -15,8 +15,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_queue ON messages (vhost, queue, id);
   CREATE TABLE retained (vhost TEXT NOT NULL, topic TEXT NOT NULL, meta BLOB NOT NULL, body BLOB NOT NULL, PRIMARY KEY (vhost, topic));
   `,
-  // Keyed records (MQTT sessions). WITHOUT ROWID: rows live in key order, read back by kind.
+  // Keyed records (MQTT sessions). A rowid table: values are whole packets, too large for
+  // WITHOUT ROWID to pay off.
   `
-  CREATE TABLE records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
+  CREATE TABLE records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, key));
   `,
 ];
