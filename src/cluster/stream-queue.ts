@@ -130,7 +130,10 @@ export class StreamQueue extends Queue {
 
   override dispatch(): void {
     super.dispatch();
-    this.#feed();
+    // A delivery settled with requeue after its consumer left (a channel closing) lands in
+    // the local buffer with nobody to take it here.
+    if (this.#consumers.size === 0 && this.messageCount > 0) this.#giveBack();
+    else this.#feed();
   }
 
   override purge(connectionId: string | undefined): number {

@@ -80,6 +80,21 @@ describe('cluster: shared topology', () => {
     expect((await inbox.one()).content.toString()).toBe('order-1');
   });
 
+  it('a node that joins later has the topology declared before it started', async () => {
+    const onA = await (await amqp(a)).createChannel();
+    await onA.assertExchange('late.x', 'fanout', { durable: false });
+    await onA.assertQueue('late.q', { durable: false });
+    await onA.bindQueue('late.q', 'late.x', '');
+    const d = await cluster.addNode('d');
+    const onD = await (await amqp(d)).createConfirmChannel();
+    // No wait: a starting node reads the shared topology before it listens.
+    await onD.checkQueue('late.q');
+    onD.publish('late.x', '', Buffer.from('hello d'));
+    await onD.waitForConfirms();
+    const inbox = await consumeInto(onD, 'late.q', { noAck: true });
+    expect((await inbox.one()).content.toString()).toBe('hello d');
+  });
+
   it('a queue deleted on node B is gone on node A', async () => {
     const connA = await amqp(a);
     const onA = await connA.createChannel();
@@ -220,6 +235,50 @@ describe('cluster: competing consumers', () => {
     expect(bodies).toHaveLength(n);
     // Every node took part.
     for (const { inbox } of inboxes) expect(inbox.received.length).toBeGreaterThan(0);
+  });
+
+  it('AMQP 0-9-1 basic.qos: a consumer that goes away on node A hands its unacked messages to node B (redelivered)', async () => {
+    const connA = await amqp(a);
+    const onA = await connA.createConfirmChannel();
+    await onA.assertQueue('handover', { durable: true });
+    await onA.prefetch(3);
+    const held = await consumeInto(onA, 'handover'); // never acks
+    for (let i = 0; i < 6; i++) onA.sendToQueue('handover', Buffer.from(String(i)));
+    await onA.waitForConfirms();
+    const heldBodies = (await held.take(3)).map((m) => m.content.toString());
+    const connB = await amqp(b);
+    await queueVisible(connB, 'handover');
+    const onB = await connB.createChannel();
+    const inbox = await consumeInto(onB, 'handover', { noAck: true });
+    const rest = await inbox.take(3);
+    expect(rest.every((m) => !m.fields.redelivered)).toBe(true);
+    await onA.close(); // its 3 unacked deliveries go back to the queue
+    const back = await inbox.take(3);
+    expect(back.every((m) => m.fields.redelivered)).toBe(true);
+    expect(back.map((m) => m.content.toString()).sort()).toEqual([...heldBodies].sort());
+  });
+
+  it('AMQP 0-9-1 basic.reject without requeue dead-letters on the node that rejected it', async () => {
+    const onA = await (await amqp(a)).createConfirmChannel();
+    await onA.assertQueue('dlq', { durable: true });
+    await onA.assertQueue('work-dlx', {
+      durable: true,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: 'dlq',
+    });
+    onA.sendToQueue('work-dlx', Buffer.from('poison'));
+    await onA.waitForConfirms();
+    const connB = await amqp(b);
+    await queueVisible(connB, 'work-dlx');
+    await queueVisible(connB, 'dlq');
+    const onB = await connB.createChannel();
+    const work = await consumeInto(onB, 'work-dlx');
+    const m = await work.one();
+    onB.reject(m, false);
+    const dead = await consumeInto(await (await amqp(c)).createChannel(), 'dlq', { noAck: true });
+    const d = await dead.one();
+    expect(d.content.toString()).toBe('poison');
+    expect(d.properties.headers?.['x-first-death-reason']).toBe('rejected');
   });
 
   it('MQTT $share group with members on two nodes: each message to one member', async () => {
