@@ -7,6 +7,7 @@ import type {
   Logger,
   MessageOrigin,
   Principal,
+  PublishGate,
   VhostApi,
 } from '../../src/spi.js';
 import { toAmqp10Error } from './errors.js';
@@ -54,6 +55,9 @@ export class Amqp10Connection implements LinkHost {
   #closeTimer: NodeJS.Timeout | undefined;
   #gone = false;
   readonly #unsubscribeAlarm: () => void;
+  readonly #publishGate: PublishGate;
+  /** The publish gate holds this connection's credit (over its rate, or alarm and publisher). */
+  #gateHeld = false;
   #resolveClosed!: () => void;
   /** Resolves when the socket is gone and everything is cleaned up. */
   readonly closed = new Promise<void>((resolve) => {
@@ -139,10 +143,21 @@ export class Amqp10Connection implements LinkHost {
     }, o.handshakeTimeoutMs);
     ctx.metrics.connectionOpened('amqp10');
     this.#unsubscribeAlarm = ctx.memoryAlarm.subscribe((raised) => {
-      if (raised) return;
-      for (const link of this.#links.values())
-        if (link instanceof IncomingLink) link.alarmCleared();
+      if (!raised) this.#resumeCredit();
     });
+    this.#publishGate = ctx.publishGate({
+      pause: () => {
+        this.#gateHeld = true;
+      },
+      resume: () => {
+        this.#gateHeld = false;
+        this.#resumeCredit();
+      },
+    });
+  }
+
+  #resumeCredit(): void {
+    for (const link of this.#links.values()) if (link instanceof IncomingLink) link.creditResumed();
   }
 
   get vhost(): VhostApi {
@@ -165,8 +180,11 @@ export class Amqp10Connection implements LinkHost {
   get writeBlocked(): boolean {
     return this.#guard.writeBlocked;
   }
-  get memoryAlarm(): AdapterContext['memoryAlarm'] {
-    return this.#ctx.memoryAlarm;
+  get creditHeld(): boolean {
+    return this.#gateHeld || this.#ctx.memoryAlarm.raised;
+  }
+  published(): void {
+    this.#publishGate.published();
   }
 
   summary(): ConnectionSummary {
@@ -375,6 +393,7 @@ export class Amqp10Connection implements LinkHost {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#unsubscribeAlarm();
+    this.#publishGate.close();
     for (const link of this.#links.values()) link.close();
     this.#links.clear();
     this.#linksPerSession.clear();

@@ -37,7 +37,7 @@ export class IncomingLink {
     receiver.on('message', (ctx: EventContext) => {
       this.#onMessage(ctx);
     });
-    if (!host.memoryAlarm.raised) receiver.add_credit(host.options.linkCredit);
+    if (!host.creditHeld) receiver.add_credit(host.options.linkCredit);
   }
 
   static open(host: LinkHost, receiver: Receiver): IncomingLink | undefined {
@@ -68,6 +68,7 @@ export class IncomingLink {
     const bytes = ctx.message as unknown;
     if (!delivery || !Buffer.isBuffer(bytes)) return;
     this.#host.metrics.messagesIn('amqp10');
+    this.#host.published();
     this.#inFlight++;
     let result: PublishResult;
     try {
@@ -168,15 +169,15 @@ export class IncomingLink {
     this.#replenish();
   }
 
-  /** The memory alarm cleared: grant credit again. */
-  alarmCleared(): void {
+  /** Credit is no longer held (alarm cleared, publish rate back): grant it again. */
+  creditResumed(): void {
     this.#replenish();
   }
 
   /** Top the client's credit up to `linkCredit` minus what is still in flight, once half is
-   * used: the unsettled messages of one link stay bounded. None under the memory alarm. */
+   * used: the unsettled messages of one link stay bounded. None while credit is held. */
   #replenish(): void {
-    if (this.#closed || this.#receiver.is_closed() || this.#host.memoryAlarm.raised) return;
+    if (this.#closed || this.#receiver.is_closed() || this.#host.creditHeld) return;
     const max = this.#host.options.linkCredit;
     const outstanding = grantedCredit(this.#receiver) + this.#inFlight;
     if (outstanding <= max / 2) this.#receiver.add_credit(max - outstanding);

@@ -1,7 +1,6 @@
 import type {
   Authorizer,
   Logger,
-  MemoryAlarm,
   MessageOrigin,
   Metrics,
   Principal,
@@ -22,8 +21,11 @@ export interface LinkHost {
   readonly log: Logger;
   /** The socket cannot take more now: stop feeding deliveries until `drain`. */
   readonly writeBlocked: boolean;
-  /** While raised, senders get no more link credit (RabbitMQ blocks AMQP 1.0 publishers so). */
-  readonly memoryAlarm: MemoryAlarm;
+  /** No link credit is granted while true: the memory alarm is raised or the connection is
+   * over its publish rate (RabbitMQ 4 blocks AMQP 1.0 publishers by credit, not by socket). */
+  readonly creditHeld: boolean;
+  /** A client sent a message: it counts against the connection's publish rate. */
+  published(): void;
   /** A connection-severity error: close the whole connection with it. */
   fail(err: unknown): void;
 }

@@ -3,10 +3,12 @@
  * `limits.publishBurst`): over the rate the gateway stops reading the connection, so the
  * publisher is slowed by backpressure (RabbitMQ's credit flow) and nothing is dropped. Checked
  * by counts over windows: from the first message on, at most burst + rate x window messages
- * arrive within any window that starts there.
+ * arrive within any window that starts there. AMQP 1.0 is held by link credit instead of the
+ * socket (RabbitMQ 4), so its client may send its credit ahead.
  */
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, next } from './helpers/amqp10-client.js';
 import { eventually } from './helpers/amqp091-client.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { connectMqtt } from './helpers/mqtt-clients.js';
@@ -25,6 +27,9 @@ const arrivals = new Map<string, number[]>();
 beforeAll(async () => {
   gw = await startTestGateway({
     limits: { publishRatePerConnection: RATE, publishBurst: BURST },
+    // One message of credit at a time: AMQP 1.0 is slowed by credit, so what a client may send
+    // ahead is its credit.
+    protocols: { amqp10: { linkCredit: 1 } },
   });
   consumer = await amqp.connect(`amqp://guest:guest@127.0.0.1:${gw.port('amqp091')}`);
   channel = await consumer.createChannel();
@@ -75,5 +80,17 @@ describe('publish rate limit per connection (token bucket, reading paused)', () 
     await eventually(() => arrivals.get('rate.amqp')?.length === COUNT, 'every AMQP message');
     expectRateLimited(arrivals.get('rate.amqp') ?? []);
     await publisher.close();
+  });
+
+  it('holds the link credit of an AMQP 1.0 sender to the rate; every message is accepted', async () => {
+    const client = await connectClient(gw.port('amqp10'));
+    const sender = await client.openSender('/exchanges/amq.topic/rate.amqp10');
+    for (let i = 0; i < COUNT; i++) {
+      if (!sender.sendable()) await next(sender, 'sendable');
+      expect((await client.send(sender, { body: `m${i}` })).outcome).toBe('accepted');
+    }
+    await eventually(() => arrivals.get('rate.amqp10')?.length === COUNT, 'every AMQP 1.0 message');
+    expectRateLimited(arrivals.get('rate.amqp10') ?? []);
+    await client.close();
   });
 });
