@@ -133,6 +133,18 @@ describe('certificate login: the verified CN is the user', () => {
     await client.endAsync();
   });
 
+  it('MQTT over secure WebSocket: the same certificate login', async () => {
+    const client = await mqtt.connectAsync(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, {
+      ca: testCa.ca,
+      ...device,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    expect(client.connected).toBe(true);
+    expect(await connectionUsers()).toContain('device-1');
+    await client.endAsync();
+  });
+
   it('STOMP CONNECT without login over verified TLS logs in as the CN', async () => {
     const reply = await stompConnect(device, 'CONNECT\naccept-version:1.2\nhost:/\n\n\0');
     expect(reply).toMatch(/^CONNECTED\n/);
