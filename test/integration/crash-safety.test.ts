@@ -4,16 +4,14 @@
  * confirmed message is delivered at least once, and no message whose ack the store had
  * committed comes back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import amqp, { type ConfirmChannel } from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killGatewayChild as killed, startGatewayChild } from './helpers/gateway-child.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const script = new URL('./helpers/gateway-process.ts', import.meta.url).pathname;
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -22,33 +20,9 @@ afterAll(() => {
 });
 
 async function startChild(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a grandchild that a
-  // SIGKILL of the child would leave running.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: { ...process.env, GW_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { child, amqp: port } = await startGatewayChild(dataDir);
   children.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`gateway exited with ${String(code)}`));
-    });
-    lines.once('line', (line) => {
-      resolve((JSON.parse(line) as { amqp: number }).amqp);
-    });
-  });
   return { child, port };
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGKILL');
-  });
 }
 
 const QUEUE = 'crash';

@@ -3,18 +3,15 @@
  * client with a will is connected. The connection ended without DISCONNECT, so the restarted
  * gateway publishes the will [MQTT-3.1.2-8] (see adapters/mqtt/session-wills.ts), once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killGatewayChild as kill, startGatewayChild } from './helpers/gateway-child.js';
 import { connectMqtt, Inbox, openMqtt } from './helpers/mqtt-clients.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const script = new URL('./helpers/gateway-process.ts', import.meta.url).pathname;
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 const clients: MqttClient[] = [];
@@ -29,29 +26,9 @@ afterAll(() => {
 const login = { username: 'guest', password: 'guest' };
 
 async function startChild(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  // `node --import tsx`, not the tsx CLI: a SIGKILL must reach the gateway itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: { ...process.env, GW_DATA_DIR: dataDir, GW_MQTT: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { child, mqtt: port } = await startGatewayChild(dataDir, { mqtt: true });
   children.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`gateway exited with ${String(code)}`));
-    });
-    lines.once('line', (line) => {
-      resolve((JSON.parse(line) as { mqtt: number }).mqtt);
-    });
-  });
   return { child, port };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
 }
 
 async function resume(port: number, clientId: string): Promise<{ c: MqttClient; inbox: Inbox }> {

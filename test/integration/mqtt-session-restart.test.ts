@@ -77,6 +77,25 @@ async function raw(gw: TestGateway, clientId: string): Promise<RawMqtt> {
   return r;
 }
 
+/** A clean-session-0 client subscribes and goes away: its session is stored. */
+async function leaveSession(gw: TestGateway, clientId: string, filter: string, qos: 1 | 2) {
+  const c = await client(gw, { clientId, clean: false });
+  await c.subscribeAsync(filter, { qos });
+  await c.endAsync();
+}
+
+/** Sends a QoS 2 PUBLISH and waits for its PUBREC. */
+async function publishQos2(r: RawMqtt, payload: string, messageId: number, dup = false) {
+  r.send({ cmd: 'publish', topic: 'eo/t', payload, qos: 2, messageId, retain: false, dup });
+  await r.next('pubrec');
+}
+
+/** A PINGRESP comes after the server has handled everything the client sent before. */
+async function handled(r: RawMqtt): Promise<void> {
+  r.send({ cmd: 'pingreq' });
+  await r.next('pingresp');
+}
+
 function idOf(p: IPublishPacket): number {
   if (p.messageId === undefined) throw new Error('a QoS 1/2 PUBLISH without a packet id');
   return p.messageId;
@@ -164,9 +183,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     expect(resent).toMatchObject({ topic: 'fl/t', qos: 1, dup: true, messageId: idOf(sent) });
     expect(resent.payload.toString()).toBe('not acked');
     again.send({ cmd: 'puback', messageId: idOf(resent) });
-    // A ping answered after the PUBACK: the server has handled it.
-    again.send({ cmd: 'pingreq' });
-    await again.next('pingresp');
+    await handled(again);
     again.end();
     await stop(second);
     expect(await storedKeys(dir, 'out')).toEqual([]);
@@ -193,8 +210,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     expect(rel).toMatchObject({ messageId: sent.messageId, dup: false });
     expect(again.packets.filter((p) => p.cmd === 'publish')).toEqual([]);
     again.send({ cmd: 'pubcomp', messageId: idOf(sent) });
-    again.send({ cmd: 'pingreq' });
-    await again.next('pingresp');
+    await handled(again);
     again.end();
     await stop(second);
     expect(await storedKeys(dir, 'out')).toEqual([]);
@@ -203,48 +219,19 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
   it('[MQTT-4.3.3-2] an inbound QoS 2 PUBLISH answered with PUBREC before a restart is not delivered again when resent with DUP after it', async () => {
     const dir = dataDir();
     const first = await start(dir);
-    const sub = await client(first, { clientId: 'eo-sub', clean: false });
-    await sub.subscribeAsync('eo/t', { qos: 2 });
-    await sub.endAsync();
+    await leaveSession(first, 'eo-sub', 'eo/t', 2);
     const pub = await raw(first, 'eo-pub');
-    pub.send({
-      cmd: 'publish',
-      topic: 'eo/t',
-      payload: 'once',
-      qos: 2,
-      messageId: 7,
-      retain: false,
-      dup: false,
-    });
-    await pub.next('pubrec');
+    await publishQos2(pub, 'once', 7);
     // The PUBREC is "lost": the client will resend the PUBLISH [MQTT-4.3.3-1 allows it].
     pub.end();
     await stop(first);
 
     const second = await start(dir);
     const again = await raw(second, 'eo-pub');
-    again.send({
-      cmd: 'publish',
-      topic: 'eo/t',
-      payload: 'once',
-      qos: 2,
-      messageId: 7,
-      retain: false,
-      dup: true,
-    });
-    await again.next('pubrec');
+    await publishQos2(again, 'once', 7, true);
     again.send({ cmd: 'pubrel', messageId: 7 });
     await again.next('pubcomp');
-    again.send({
-      cmd: 'publish',
-      topic: 'eo/t',
-      payload: 'marker',
-      qos: 2,
-      messageId: 8,
-      retain: false,
-      dup: false,
-    });
-    await again.next('pubrec');
+    await publishQos2(again, 'marker', 8);
     again.send({ cmd: 'pubrel', messageId: 8 });
     await again.next('pubcomp');
 
@@ -259,9 +246,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
   it('[MQTT-3.1.2-6] a clean-session-1 CONNECT after a restart discards the stored session', async () => {
     const dir = dataDir();
     const first = await start(dir);
-    const sub = await client(first, { clientId: 'cleaned', clean: false });
-    await sub.subscribeAsync('cs/t', { qos: 1 });
-    await sub.endAsync();
+    await leaveSession(first, 'cleaned', 'cs/t', 1);
     const pub = await client(first, {});
     await pub.publishAsync('cs/t', 'queued before', { qos: 1 });
     await stop(first);
