@@ -75,7 +75,7 @@ export async function amqp10Publisher(
 ): Promise<Publisher> {
   const connection = open(ep);
   const sender = connection.open_sender({
-    target: ep.amqp10Legacy ? `/queue/${side.queue}` : `/queues/${side.queue}`,
+    target: queueAddress(ep, side.queue),
     ...(side.presettled ? { snd_settle_mode: 1 } : {}),
   });
   await new Promise((resolve) => sender.once('sender_open', resolve));

@@ -124,6 +124,21 @@ export async function runFlow(
   }
 }
 
+/** One run as a row; a run that fails (a client error, a broker that refuses the flow)
+ * becomes a row that says so, and the suite goes on. */
+async function measured(
+  base: Pick<BenchRow, 'group' | 'scenario' | 'broker' | 'rate'>,
+  broker: Broker,
+  flow: Flow,
+): Promise<BenchRow> {
+  try {
+    const r = await runFlow(broker, flow);
+    return deliveryRow(base, r, r.cpuMicros, r.rss);
+  } catch (err) {
+    return { ...base, note: `failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 /** The same flow at a fixed total rate for `seconds`. */
 function atRate(flow: Flow, total: number, seconds: number): Flow {
   const fanout = flow.expected / (flow.messages * flow.publishers);
@@ -152,9 +167,8 @@ export async function runScenarios(
           out.push({ ...base, note: `not installed: ${b?.hint ?? kind}` });
           continue;
         }
-        const r = await runFlow(b, s.flow);
-        const row = deliveryRow(base, r, r.cpuMicros, r.rss);
-        full.set(kind, row);
+        const row = await measured(base, b, s.flow);
+        if (row.msgsPerSec) full.set(kind, row);
         out.push(row);
       }
       if (!s.halfRate || full.size === 0) continue;
@@ -164,11 +178,8 @@ export async function runScenarios(
       const flow = atRate(s.flow, total / fanout, ctx.quick ? s.halfRate / 2 : s.halfRate);
       for (const [kind] of full) {
         const b = brokers.get(kind) as Broker;
-        const r = await runFlow(b, flow);
         const name = `${s.name} @ half rate (${fmt(total)} msg/s)`;
-        out.push(
-          deliveryRow({ group, scenario: name, broker: kind, rate: total }, r, r.cpuMicros, r.rss),
-        );
+        out.push(await measured({ group, scenario: name, broker: kind, rate: total }, b, flow));
       }
     }
     return out;

@@ -72,7 +72,14 @@ export async function runSuite(
     for (const name of names) {
       const mod = (await import(new URL(`${name}.ts`, here).href)) as Scenario;
       process.stdout.write(`\n== ${name} ==\n`);
-      rows.push(...(await mod.run(ctx)));
+      try {
+        rows.push(...(await mod.run(ctx)));
+      } catch (err) {
+        // one broken group must not cost the rest of a 15-minute run
+        const note = `failed: ${err instanceof Error ? err.message : String(err)}`;
+        process.stderr.write(`${name}: ${note}\n`);
+        rows.push({ group: name, scenario: 'all', broker: '-', rate: 0, note });
+      }
     }
   } finally {
     await stopSharedBrokers();
