@@ -13,14 +13,20 @@ import type {
 import { toAmqp10Error } from './errors.js';
 import { FrameGuard, type FrameViolation } from './frame-guard.js';
 import { IncomingLink } from './incoming-link.js';
+import { isManagementAttach, ManagementNode, type ManagementEndpoint } from './management-link.js';
 import type { LinkHost } from './link-host.js';
 import type { Amqp10Options } from './options.js';
 import { OutgoingLink } from './outgoing-link.js';
-import { acceptConnection, remoteChannel, setSaslMechanisms } from './rhea-internals.js';
+import {
+  acceptConnection,
+  allowPairedLinkNames,
+  remoteChannel,
+  setSaslMechanisms,
+} from './rhea-internals.js';
 import { saslMechanisms } from './sasl.js';
 import { traceAmqp10Frames } from './frame-trace.js';
 
-type Link = IncomingLink | OutgoingLink;
+type Link = IncomingLink | OutgoingLink | ManagementEndpoint;
 
 /** rhea errors thrown by one frame that concern only its session (AMQP 1.0 2.8.16). */
 const SESSION_ERRORS: readonly [RegExp, string][] = [
@@ -53,6 +59,7 @@ export class Amqp10Connection implements LinkHost {
   #vhost: VhostApi | undefined;
   #handshakeTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  #management: ManagementNode | undefined;
   #gone = false;
   readonly #unsubscribeAlarm: () => void;
   readonly #publishGate: PublishGate;
@@ -295,6 +302,7 @@ export class Amqp10Connection implements LinkHost {
       });
       return;
     }
+    allowPairedLinkNames(session);
     this.#linksPerSession.set(session, 0);
   }
 
@@ -331,9 +339,11 @@ export class Amqp10Connection implements LinkHost {
       });
       return;
     }
-    const link = endpoint.is_sender()
-      ? OutgoingLink.open(this, endpoint as Sender)
-      : IncomingLink.open(this, endpoint as Receiver);
+    const link = isManagementAttach(endpoint)
+      ? (this.#management ??= new ManagementNode(this)).open(endpoint)
+      : endpoint.is_sender()
+        ? OutgoingLink.open(this, endpoint as Sender)
+        : IncomingLink.open(this, endpoint as Receiver);
     if (!link) return;
     this.#links.set(endpoint, link);
     this.#linksPerSession.set(session, count + 1);

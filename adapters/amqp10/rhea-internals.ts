@@ -134,3 +134,59 @@ export function setSaslMechanisms(
     mechanisms,
   );
 }
+
+interface RheaLink {
+  readonly name: string;
+  readonly local: { readonly handle: number };
+  readonly remote: { readonly handle: number; attach?: unknown };
+  is_sender(): boolean;
+  on_attach(frame: AttachFrame): void;
+}
+interface AttachFrame {
+  readonly performative: { readonly name: string; readonly role: boolean; readonly handle: number };
+}
+interface RheaSession {
+  links: Record<string, RheaLink>;
+  readonly local: { readonly handles: Record<number, RheaLink | undefined> };
+  readonly remote: { readonly handles: Record<number, RheaLink | undefined> };
+  create_sender(name: string): RheaLink;
+  create_receiver(name: string): RheaLink;
+  on_attach(frame: AttachFrame): void;
+  remove_link(link: RheaLink): void;
+}
+
+/** Where a link that shares its name with one of the other role is kept in `session.links`. */
+const PAIRED_SUFFIX = '\u0000paired';
+
+/**
+ * rhea keys a session's links by name alone, so a second attach with the same name is taken
+ * for the first link. AMQP 1.0 2.6.1 identifies a link by its name and direction, and
+ * RabbitMQ's management link pair is exactly a sender and a receiver sharing one name: this
+ * session keeps the second one under its own key (session.js `on_attach`, `remove_link`).
+ */
+export function allowPairedLinkNames(session: Session): void {
+  const s = session as unknown as RheaSession;
+  s.on_attach = function (this: RheaSession, frame: AttachFrame): void {
+    const { name, role } = frame.performative;
+    // role true: the peer is the receiver, so our end is a sender.
+    const weSend = role;
+    const first = this.links[name];
+    let link = first && first.is_sender() === weSend ? first : this.links[name + PAIRED_SUFFIX];
+    if (!link) {
+      link = weSend ? this.create_sender(name) : this.create_receiver(name);
+      if (first) {
+        this.links[name] = first;
+        this.links[name + PAIRED_SUFFIX] = link;
+      }
+    }
+    this.remote.handles[frame.performative.handle] = link;
+    link.on_attach(frame);
+    link.remote.attach = frame.performative;
+  };
+  s.remove_link = function (this: RheaSession, link: RheaLink): void {
+    Reflect.deleteProperty(this.remote.handles, link.remote.handle);
+    Reflect.deleteProperty(this.local.handles, link.local.handle);
+    for (const key of [link.name, link.name + PAIRED_SUFFIX])
+      if (this.links[key] === link) Reflect.deleteProperty(this.links, key);
+  };
+}
