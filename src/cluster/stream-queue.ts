@@ -28,6 +28,8 @@ export interface StreamQueueContext {
 
 /** After a failed read, the next one waits this long (Redis down: no busy loop). */
 const RETRY_MS = 250;
+/** How long a read for less than half the consumers' window waits for more room. */
+const COALESCE_MS = 2;
 
 /** XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]]; fields are null for an entry
  * deleted while pending. */
@@ -63,6 +65,8 @@ export class StreamQueue extends Queue {
    * may have been delivered to it without reaching it); then '>' for new ones. */
   #cursor = '0';
   #retry: NodeJS.Timeout | undefined;
+  /** A small read waiting for more acks to join it. */
+  #soon: NodeJS.Timeout | undefined;
 
   /** What the base class calls for entries with a store id: an entry leaving is acked. */
   static readonly #link: QueuePersistence = {
@@ -151,9 +155,10 @@ export class StreamQueue extends Queue {
 
   // ------------------------------------------------------------------ reading
 
-  /** How many more messages this node's consumers can take than it already has: 0 until at
-   * least half of their window is free, so reads come in batches rather than one per ack. */
-  #want(): number {
+  /** How many more messages this node's consumers can take than it already has, and whether
+   * that is at least half of their window (else the read waits a moment for more acks, so
+   * reads come in batches rather than one per ack). */
+  #want(): { readonly want: number; readonly now: boolean } {
     const batch = this.#ctx.fetchBatch;
     let room = 0;
     let window = 0;
@@ -162,13 +167,20 @@ export class StreamQueue extends Queue {
       window += Math.min(c.room + c.unsettled, batch);
     }
     const want = Math.min(room, batch) - this.messageCount;
-    return want * 2 >= Math.min(window, batch) ? want : 0;
+    return { want, now: want * 2 >= Math.min(window, batch) };
   }
 
-  #feed(): void {
-    if (this.#reading || this.#retry || this.deleted) return;
-    const want = this.#want();
+  #feed(waited = false): void {
+    if (this.#reading || this.#retry || this.#soon || this.deleted) return;
+    const { want, now } = this.#want();
     if (want <= 0) return;
+    if (!now && !waited) {
+      this.#soon = setTimeout(() => {
+        this.#soon = undefined;
+        this.#feed(true);
+      }, COALESCE_MS);
+      return;
+    }
     this.#reading = true;
     this.#read(want).then(
       () => {
@@ -287,7 +299,8 @@ export class StreamQueue extends Queue {
 
   #stopReading(): void {
     if (this.#retry) clearTimeout(this.#retry);
-    this.#retry = undefined;
+    if (this.#soon) clearTimeout(this.#soon);
+    this.#retry = this.#soon = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     this.#cursor = '0';

@@ -5,6 +5,10 @@ import type { ClusterKeys } from './cluster-keys.js';
 import type { ClusterLog } from './cluster-log.js';
 import { applyEntity, applyOrder, localEntities, type Entity } from './topology-fields.js';
 
+/** A field every topology hash has once a node wrote it whole; without it the hash is
+ * incomplete (Redis restarted empty and only changes made since are in it). */
+const SEEDED = '~seeded';
+
 interface Change {
   readonly node: string;
   readonly vhost: string;
@@ -28,6 +32,9 @@ export class TopologyBus {
   /** Bumped by every change made or applied here: a resync that saw it move keeps what it
    * would otherwise delete (the snapshot may predate the change). */
   #version = 0;
+  /** This node's changes Redis did not take (it was down), by vhost and field: sent again
+   * before the next resync, which would otherwise undo them from the stale hash. */
+  readonly #unsent = new Map<string, Change>();
 
   constructor(redis: Redis, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
     this.#redis = redis;
@@ -38,13 +45,22 @@ export class TopologyBus {
 
   announce(vhost: string, field: string, entity: Entity, present: boolean): void {
     this.#version++;
-    const key = this.#keys.topology(vhost);
-    const write = present
-      ? this.#redis.hset(key, field, serialize(entity))
-      : this.#redis.hdel(key, field);
-    write.catch(this.#onError);
-    const change: Change = { node: this.#node, vhost, field, entity, present };
-    this.#redis.publish(this.#keys.topoChannel, serialize(change)).catch(this.#onError);
+    this.#send({ node: this.#node, vhost, field, entity, present }).catch(this.#onError);
+  }
+
+  async #send(change: Change): Promise<void> {
+    const id = `${change.vhost}\u0000${change.field}`;
+    const key = this.#keys.topology(change.vhost);
+    try {
+      await (change.present
+        ? this.#redis.hset(key, change.field, serialize(change.entity))
+        : this.#redis.hdel(key, change.field));
+      if (this.#unsent.get(id) === change) this.#unsent.delete(id);
+    } catch (err) {
+      this.#unsent.set(id, change);
+      throw err;
+    }
+    await this.#redis.publish(this.#keys.topoChannel, serialize(change));
   }
 
   /** The deleted queue's messages go with it. */
@@ -79,20 +95,23 @@ export class TopologyBus {
   /** Converge this node's shared topology of `vhost` to the cluster's. A hash Redis lost
    * (restarted without persistence) is written back from this node's state. */
   async resync(vhost: Vhost, log: ClusterLog): Promise<void> {
+    for (const change of [...this.#unsent.values()])
+      if (change.vhost === vhost.name) await this.#send(change);
     const before = this.#version;
     const key = this.#keys.topology(vhost.name);
     const stored = await this.#redis.hgetallBuffer(key);
     const local = localEntities(vhost);
-    const fields = Object.keys(stored);
-    if (fields.length === 0) {
-      if (local.size === 0) return;
+    if (!(SEEDED in stored)) {
+      // First node ever, or Redis lost the hash: what the nodes have becomes the topology.
       const p = this.#redis.pipeline();
       for (const [field, e] of local) p.hsetnx(key, field, serialize(e));
+      p.hset(key, SEEDED, '1');
       await p.exec();
       return;
     }
     const wanted = new Map<string, Entity>();
-    for (const f of fields) wanted.set(f, deserialize(stored[f] as Buffer) as Entity);
+    for (const [f, v] of Object.entries(stored))
+      if (f !== SEEDED) wanted.set(f, deserialize(v) as Entity);
     this.#apply(
       vhost,
       log,

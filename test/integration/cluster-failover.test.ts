@@ -71,7 +71,7 @@ describe('cluster: node failure', () => {
 });
 
 describe('cluster: Redis restart', () => {
-  it('publishes are refused (basic.nack) while Redis is down, and served again once it is back', async () => {
+  it('publishes are refused (basic.nack) while Redis is down, and served again once it is back; topology made meanwhile spreads', async () => {
     cluster = await startCluster(['a', 'b']);
     const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
     const pub = await (await amqp(a)).createConfirmChannel();
@@ -88,6 +88,8 @@ describe('cluster: Redis restart', () => {
     const { port } = cluster.redis;
     await cluster.redis.stop();
     expect(await confirmed(pub, 'orders', 'during')).toBe(false);
+    // Declared while Redis is down: applied on A at once, on B once Redis is back.
+    await pub.assertQueue('made-offline', { durable: false });
 
     const restarted = await startRedis(port);
     try {
@@ -99,6 +101,11 @@ describe('cluster: Redis restart', () => {
       }
       const after = await inbox.one(10_000);
       expect(after.content.toString()).toBe('after');
+      const onB2 = await (await amqp(b)).createConfirmChannel();
+      while (!(await confirmed(onB2, 'made-offline', 'x'))) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await onB2.checkQueue('orders');
+      }
       // Cross-node fan-out resumes too (the subscriber connection resubscribed).
       const mqttPub = await connectMqtt(a.mqtt, { clientId: 'alerter' });
       // Each QoS 1 publish is a round trip: the loop is paced by the gateway, not a timer.
