@@ -77,6 +77,17 @@ async function raw(gw: TestGateway, clientId: string): Promise<RawMqtt> {
   return r;
 }
 
+/** Publishes persistent messages to `amq.topic` with publisher confirms. */
+async function publishAmqp(gw: TestGateway, messages: [routingKey: string, body: string][]) {
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${gw.port('amqp091')}`);
+  const ch = await conn.createConfirmChannel();
+  for (const [key, body] of messages) {
+    ch.publish('amq.topic', key, Buffer.from(body), { persistent: true });
+  }
+  await ch.waitForConfirms();
+  await conn.close();
+}
+
 /** A clean-session-0 client subscribes and goes away: its session is stored. */
 async function leaveSession(gw: TestGateway, clientId: string, filter: string, qos: 1 | 2) {
   const c = await client(gw, { clientId, clean: false });
@@ -123,17 +134,20 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     const pub = await client(first, { clientId: 'offline-pub' });
     await pub.publishAsync('sess/a', 'mqtt-1', { qos: 1 });
     await pub.publishAsync('sess/b/x', 'mqtt-2', { qos: 2 });
-    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${first.port('amqp091')}`);
-    const ch = await conn.createConfirmChannel();
-    ch.publish('amq.topic', 'sess.a', Buffer.from('amqp-3'), { persistent: true });
-    ch.publish('amq.topic', 'sess.b.y', Buffer.from('amqp-4'), { persistent: true });
-    await ch.waitForConfirms();
-    await conn.close();
+    await publishAmqp(first, [
+      ['sess.a', 'amqp-3'],
+      ['sess.b.y', 'amqp-4'],
+    ]);
     // Its PUBACK waits for its own offline enqueue, which was queued after the AMQP ones.
     await pub.publishAsync('sess/a', 'mqtt-5', { qos: 1 });
     await stop(first);
 
+    // The stored filters are bound again at start: an AMQP message is queued for the session
+    // before it comes back.
     const second = await start(dir);
+    await publishAmqp(second, [['sess.b.w', 'amqp-6']]);
+    const pub2 = await client(second, { clientId: 'offline-pub' });
+    await pub2.publishAsync('sess/a', 'mqtt-7', { qos: 1 });
     // A raw client: mqtt.js hands a QoS 2 message over only at PUBREL, which reorders them.
     const back = await RawMqtt.connect(second.port('mqtt'));
     raws.push(back);
@@ -141,7 +155,7 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
       sessionPresent: true,
     });
     const wire: unknown[][] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       const p = (await back.next('publish')) as IPublishPacket;
       wire.push([p.topic, p.payload.toString(), p.qos, p.dup]);
     }
@@ -152,12 +166,13 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
       ['sess/a', 'amqp-3', 1, false],
       ['sess/b/y', 'amqp-4', 1, false],
       ['sess/a', 'mqtt-5', 1, false],
+      ['sess/b/w', 'amqp-6', 1, false],
+      ['sess/a', 'mqtt-7', 1, false],
     ]);
     // The subscriptions came back too: a live message still reaches the session.
-    const live = await client(second, { clientId: 'live-pub' });
-    await live.publishAsync('sess/b/z', 'live-6', { qos: 2 });
+    await pub2.publishAsync('sess/b/z', 'live-8', { qos: 2 });
     const p = (await back.next('publish')) as IPublishPacket;
-    expect([p.topic, p.payload.toString(), p.qos]).toEqual(['sess/b/z', 'live-6', 2]);
+    expect([p.topic, p.payload.toString(), p.qos]).toEqual(['sess/b/z', 'live-8', 2]);
   });
 
   it('[MQTT-4.4.0-1] an unacknowledged QoS 1 delivery is resent after a restart with DUP and its packet id; PUBACK removes it', async () => {
