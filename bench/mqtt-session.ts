@@ -8,15 +8,11 @@
  * file's bytes per message queued for an offline session). Prints msgs/s, one-way delivery
  * latency, broker CPU and RSS, and the ratio to memory (target: sqlite >= 1/3).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { scaled, type BenchContext } from './lib-driver.js';
-import { benchGatewayConfig, startBroker } from './lib-brokers.js';
-import { fmt, percentiles, printRows, type BenchRow } from './lib-measure.js';
-import { lines, spawnRole, stopProcess } from './lib-proc.js';
+import { percentiles, type BenchRow } from './lib-measure.js';
+import { storeRows } from './lib-stores.js';
 
 const MESSAGES = 20_000;
 const PAYLOAD = 1024;
@@ -107,77 +103,16 @@ async function backlog(port: number, n: number): Promise<void> {
   await pub.endAsync();
 }
 
-/** Runs this file as a client role and returns the line it prints. */
-async function clientRole(args: readonly string[]): Promise<string> {
-  const proc = spawnRole(fileURLToPath(import.meta.url), args);
-  try {
-    return await lines(proc)();
-  } finally {
-    await stopProcess(proc);
-  }
-}
-
-const dbBytes = (dir: string): number =>
-  statSync(join(dir, 'gateway.db')).size + statSync(join(dir, 'gateway.db-wal')).size;
-
-async function measureStore(n: number, store: 'memory' | 'sqlite', synchronous: 'full' | 'normal') {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-session-'));
-  const broker = await startBroker(
-    'gateway',
-    benchGatewayConfig({ dataDir, store: { type: store, synchronous } }),
-  );
-  try {
-    const port = String(broker.endpoints.mqtt);
-    const before = await broker.stats();
-    const r = JSON.parse(await clientRole(['--client', port, String(n)])) as ClientResult;
-    const after = await broker.stats();
-    let bytesPerMessage = 0;
-    if (store === 'sqlite') {
-      const size = dbBytes(dataDir);
-      await clientRole(['--backlog', port, String(BACKLOG)]);
-      bytesPerMessage = (dbBytes(dataDir) - size) / BACKLOG;
-    }
-    return {
-      ...r,
-      rate: n / r.seconds,
-      bytesPerMessage,
-      cpuMicros: after.cpuMicros - before.cpuMicros,
-      rss: after.rss,
-    };
-  } finally {
-    await broker.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-export async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  const n = scaled(ctx, MESSAGES);
-  const memory = await measureStore(n, 'memory', 'full');
-  const full = await measureStore(n, 'sqlite', 'full');
-  const normal = await measureStore(n, 'sqlite', 'normal');
-  const row = (scenario: string, r: typeof memory): BenchRow => ({
+export function run(ctx: BenchContext): Promise<BenchRow[]> {
+  return storeRows({
     group: 'mqtt-session',
-    scenario: `MQTT QoS 1, clean session 0, 1 KiB, ${scenario}`,
-    broker: 'gateway',
-    rate: 0,
-    msgsPerSec: r.rate,
-    p50: r.p50,
-    p99: r.p99,
-    rssMiB: r.rss / 2 ** 20,
-    cpuUsPerMsg: r.cpuMicros / n,
-    note: [
-      'p50/p99 = publish -> delivery',
-      `${(r.rate / memory.rate).toFixed(2)}x memory`,
-      ...(r.bytesPerMessage ? [`${fmt(r.bytesPerMessage)} store bytes/msg queued offline`] : []),
-    ].join('; '),
+    scenario: 'MQTT QoS 1, clean session 0, 1 KiB',
+    file: fileURLToPath(import.meta.url),
+    protocol: 'mqtt',
+    messages: scaled(ctx, MESSAGES),
+    backlog: BACKLOG,
+    latency: 'publish -> delivery (store bytes/msg: queued offline)',
   });
-  const rows = [
-    row('memory store', memory),
-    row('sqlite, synchronous=full', full),
-    row('sqlite, synchronous=normal', normal),
-  ];
-  printRows(rows);
-  return rows;
 }
 
 if (process.argv[2] === '--client') {

@@ -115,6 +115,8 @@ export class Amqp091Connection {
   #publishing = false;
   /** Reading is paused by the memory alarm. */
   #blocked = false;
+  /** Reading is paused by the publish gate (rate limit). */
+  #gateHeld = false;
 
   constructor(
     stream: Duplex,
@@ -135,7 +137,16 @@ export class Amqp091Connection {
     this.#unsubscribeAlarm = alarm.subscribe((raised) => {
       this.#onAlarm(raised);
     });
-    this.#publishGate = ctx.publishGate(stream);
+    this.#publishGate = ctx.publishGate({
+      pause: () => {
+        this.#gateHeld = true;
+        stream.pause();
+      },
+      resume: () => {
+        this.#gateHeld = false;
+        stream.resume();
+      },
+    });
     this.#parser = new FrameParser(FRAME_MIN_SIZE, (type, channel, payload) => {
       this.#onFrame(type, channel, payload);
     });
@@ -516,7 +527,7 @@ export class Amqp091Connection {
       if (!this.#wroteSinceTick) this.send(HEARTBEAT_FRAME);
       this.#wroteSinceTick = false;
       // Blocked by the memory alarm we stop reading: silence is ours then, not the peer's.
-      if (this.#readSinceTick || this.#blocked) {
+      if (this.#readSinceTick || this.#blocked || this.#gateHeld) {
         this.#missedTicks = 0;
       } else if (++this.#missedTicks >= 4) {
         this.log.debug({ heartbeat: this.#heartbeat }, 'missed heartbeats');

@@ -11,6 +11,7 @@
  * - `_parser`: the client's mqtt-packet parser, which we guard for packet size and filters.
  * - `pause` / `resume`, `_parsingBatch`: aedes reads on 'readable' (so pausing the stream does
  *   not stop it) and counts packets in progress before it reads again; see `readingControl`.
+ * - `_keepaliveTimer`: refreshed by aedes on every packet read [MQTT-3.1.2-24].
  */
 import type { Client } from 'aedes';
 import type { Pausable } from '../../src/spi.js';
@@ -47,6 +48,7 @@ export interface ClientInternals extends Client {
   pause(): void;
   resume(): void;
   _parsingBatch: number;
+  readonly _keepaliveTimer: NodeJS.Timeout | null;
   readonly _parser: MqttParserInternals;
 }
 
@@ -54,16 +56,24 @@ export function internals(client: Client): ClientInternals {
   return client as ClientInternals;
 }
 
+/** Well under the shortest keep-alive grace (1.5 s for keep-alive 1). */
+const KEEPALIVE_HOLD_MS = 500;
+
 /** Stops and restarts reading a client's packets (the publish gate's backpressure). While
  * paused, aedes skips the end-of-packet callbacks that count down `_parsingBatch`, so resume
  * restarts the count at one: the next read happens at once, and late callbacks only clamp
- * the count at zero. */
+ * the count at zero. The keep-alive timer is held meanwhile: the silence is ours (RabbitMQ
+ * pauses the keep-alive monitor of a connection it stops reading). */
 export function readingControl(client: ClientInternals): Pausable {
+  let keepalive: NodeJS.Timeout | undefined;
   return {
     pause: () => {
       client.pause();
+      keepalive = setInterval(() => client._keepaliveTimer?.refresh(), KEEPALIVE_HOLD_MS);
     },
     resume: () => {
+      clearInterval(keepalive);
+      client._keepaliveTimer?.refresh();
       client._parsingBatch = 1;
       client.resume();
     },

@@ -86,7 +86,16 @@ export class StompConnection implements SubscriptionOwner {
     this.options = ctx.config;
     this.onClosed = onClosed;
     this.log = ctx.log.child({ connId: info.id, transport: info.transport });
-    this.publishGate = ctx.publishGate(stream);
+    this.publishGate = ctx.publishGate({
+      pause: () => {
+        this.heartbeats.hold(true);
+        stream.pause();
+      },
+      resume: () => {
+        this.heartbeats.hold(false);
+        stream.resume();
+      },
+    });
     this.transactions = new Transactions(
       this.options.maxTransactions,
       this.options.maxTransactionActions,

@@ -9,6 +9,8 @@ export class Heartbeats {
   private lastOut = Date.now();
   private sendTimer: NodeJS.Timeout | undefined;
   private receiveTimer: NodeJS.Timeout | undefined;
+  /** We stopped reading (publish gate): the client's silence is ours, not its own. */
+  private held = false;
 
   start(plan: HeartbeatPlan, grace: number, sendBeat: () => void, onSilence: () => void): void {
     if (plan.sendMs > 0) {
@@ -23,7 +25,7 @@ export class Heartbeats {
       // Check at least twice per allowed silence so a dead client goes within 1.5 x limit.
       this.receiveTimer = setInterval(
         () => {
-          if (Date.now() - this.lastIn > limit) onSilence();
+          if (!this.held && Date.now() - this.lastIn > limit) onSilence();
         },
         Math.max(10, Math.floor(limit / 2)),
       );
@@ -31,6 +33,12 @@ export class Heartbeats {
   }
 
   received(): void {
+    this.lastIn = Date.now();
+  }
+
+  /** RabbitMQ pauses the heart-beat monitor of a connection it stops reading. */
+  hold(held: boolean): void {
+    this.held = held;
     this.lastIn = Date.now();
   }
 

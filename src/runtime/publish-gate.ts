@@ -53,10 +53,15 @@ export class ConnectionPublishGate implements PublishGate {
     this.#update();
   }
 
+  /** Also releases a hold, so what the target keeps while paused (timers) goes with it. */
   close(): void {
     this.#unsubscribe();
     clearTimeout(this.#refillTimer);
     this.#refillTimer = undefined;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#target.resume();
+    }
   }
 
   #refill(): void {

@@ -11,7 +11,7 @@ import { next as nextRhea, connectClient } from './helpers/amqp10-client.js';
 import { consumeInto, eventually, nextEvent, type Inbox } from './helpers/amqp091-client.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { connectMqtt } from './helpers/mqtt-clients.js';
-import { RawStomp } from './helpers/stomp-clients.js';
+import { RawStomp, waitFor } from './helpers/stomp-clients.js';
 
 let gw: TestGateway;
 let url: string;
@@ -64,7 +64,11 @@ describe('gateway-wide memory alarm, every protocol', () => {
     inbox.received.filter((m) => m.fields.routingKey === key).map((m) => m.content.toString());
 
   beforeAll(async () => {
-    alarmed = await startTestGateway({ memory: { highWatermark: 1, checkIntervalMs: 3_600_000 } });
+    alarmed = await startTestGateway({
+      memory: { highWatermark: 1, checkIntervalMs: 3_600_000 },
+      // Fast STOMP heart-beats, for the heart-beat test below.
+      protocols: { stomp: { heartbeat: { sendMinMs: 50, receiveMinMs: 100 } } },
+    });
     consumer = await connect(`amqp://127.0.0.1:${alarmed.port('amqp091')}`);
     channel = await consumer.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true });
@@ -112,6 +116,43 @@ describe('gateway-wide memory alarm, every protocol', () => {
     expect((await stomp.next()).headers.get('receipt-id')).toBe('r2');
     await inbox.take(1);
     expect(bodies('alarm.stomp')).toEqual(['one', 'two']);
+    stomp.destroy();
+  });
+
+  it('STOMP: the heart-beat monitor is held while the connection is not read (RabbitMQ)', async () => {
+    const stomp = await RawStomp.open(alarmed.port('stomp'));
+    stomp.send(
+      'CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\nheart-beat:100,100\n\n\0',
+    );
+    expect((await stomp.next()).command).toBe('CONNECTED');
+    const beating = setInterval(() => {
+      stomp.send('\n');
+    }, 50);
+    let serverBeats = 0;
+    let beat: (() => void) | undefined;
+    stomp.socket.on('data', (chunk: Buffer) => {
+      if (chunk.length === 1 && chunk[0] === 10) {
+        serverBeats++;
+        beat?.();
+      }
+    });
+    const beats = (n: number): Promise<undefined> =>
+      waitFor<undefined>((resolve) => {
+        const target = serverBeats + n;
+        beat = () => {
+          if (serverBeats >= target) resolve(undefined);
+        };
+      }, `${n} server heart-beats`);
+    stomp.send('SEND\ndestination:/topic/alarm.beats\nreceipt:b1\n\none\0');
+    expect((await stomp.next()).headers.get('receipt-id')).toBe('b1');
+    raise();
+    stomp.send('SEND\ndestination:/topic/alarm.beats\nreceipt:b2\n\ntwo\0');
+    // Ten server beats (about a second) is five times the 200 ms the monitor allows a silent
+    // client: without the hold the connection would be closed with a heart-beat ERROR.
+    await beats(10);
+    clear();
+    expect((await stomp.next()).headers.get('receipt-id')).toBe('b2');
+    clearInterval(beating);
     stomp.destroy();
   });
 

@@ -57,7 +57,7 @@ describe('publish gate: token bucket', () => {
 });
 
 describe('publish gate: memory alarm', () => {
-  it('pauses a connection that has published while the alarm is raised, resumes when it clears', () => {
+  it('pauses a connection that has published while the alarm is raised, resumes when it clears or closes', () => {
     const alarm = new ProcessMemoryAlarm(100, 60_000, () => 0);
     const t = target();
     const gate = new ConnectionPublishGate(t, { perSecond: 0, burst: 0 }, alarm);
@@ -69,9 +69,10 @@ describe('publish gate: memory alarm', () => {
     expect(t.calls).toEqual(['pause', 'resume']);
     alarm.update(200);
     expect(t.calls).toEqual(['pause', 'resume', 'pause']);
-    gate.close();
-    alarm.update(50); // closed: no longer listening
-    expect(t.calls).toEqual(['pause', 'resume', 'pause']);
+    gate.close(); // releases the hold (the target's timers go with it)
+    expect(t.calls).toEqual(['pause', 'resume', 'pause', 'resume']);
+    alarm.update(200); // closed: no longer listening
+    expect(t.calls).toEqual(['pause', 'resume', 'pause', 'resume']);
     alarm.stop();
   });
 });
