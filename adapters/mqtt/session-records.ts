@@ -9,6 +9,10 @@
  *
  * A client id never holds U+0000 [MQTT-1.5.3-2], so NUL ends it unambiguously; the sequence
  * is fixed-width hex so the store's key order is the queue order.
+ *
+ * A value is `u8 0 | V8(value)`, or for a packet with a payload `u8 1 | u32 metaLength |
+ * V8(packet without payload) | payload`: the payload bytes as they are, not through V8's
+ * slower Buffer path.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { Store } from '../../src/spi.js';
@@ -28,7 +32,7 @@ export class SessionRecords {
   }
 
   put(area: SessionArea, key: string, value: unknown): Promise<void> {
-    return this.#store.putRecord(this.#kind(area), key, serialize(value));
+    return this.#store.putRecord(this.#kind(area), key, encode(value));
   }
 
   delete(area: SessionArea, key: string): Promise<void> {
@@ -37,12 +41,36 @@ export class SessionRecords {
 
   async list(area: SessionArea): Promise<{ key: string; value: unknown }[]> {
     const records = await this.#store.listRecords(this.#kind(area));
-    return records.map((r) => ({ key: r.key, value: deserialize(r.value) as unknown }));
+    return records.map((r) => ({ key: r.key, value: decode(r.value) }));
   }
 
   #kind(area: SessionArea): string {
     return `mqtt:${this.#vhost}:${area}`;
   }
+}
+
+const PLAIN = 0;
+const WITH_PAYLOAD = 1;
+const HEADER = 5;
+
+function encode(value: unknown): Buffer {
+  const payload = (value as { payload?: unknown } | undefined)?.payload;
+  if (!Buffer.isBuffer(payload)) return Buffer.concat([Buffer.of(PLAIN), serialize(value)]);
+  const meta = serialize({ ...(value as object), payload: undefined });
+  const head = Buffer.allocUnsafe(HEADER);
+  head.writeUInt8(WITH_PAYLOAD, 0);
+  head.writeUInt32BE(meta.length, 1);
+  return Buffer.concat([head, meta, payload]);
+}
+
+function decode(b: Buffer): unknown {
+  if (b.readUInt8(0) === PLAIN) return deserialize(b.subarray(1));
+  const end = HEADER + b.readUInt32BE(1);
+  // Copied out, so it does not pin the buffer it was read from.
+  return {
+    ...(deserialize(b.subarray(HEADER, end)) as object),
+    payload: Buffer.from(b.subarray(end)),
+  };
 }
 
 export function clientKey(clientId: string, part: number, hex = false): string {
