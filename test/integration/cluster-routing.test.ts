@@ -281,6 +281,42 @@ describe('cluster: competing consumers', () => {
     expect(d.properties.headers?.['x-first-death-reason']).toBe('rejected');
   });
 
+  it('AMQP 1.0 credit bounds what node C takes from a shared queue; a STOMP /queue/ consumer on node A gets the rest', async () => {
+    const connB = await amqp(b);
+    const pub = await connB.createConfirmChannel();
+    await pub.assertQueue('mixed', { durable: true });
+    await queueVisible(await amqp(c), 'mixed');
+    const amqp10 = await connectClient(c.amqp);
+    closers.push(() => amqp10.close());
+    const receiver = await amqp10.openReceiver({ source: '/queues/mixed', credit_window: 0 });
+    receiver.add_credit(5);
+    const viaAmqp10 = collect(receiver, 5);
+    const n = 10;
+    for (let i = 0; i < n; i++) pub.sendToQueue('mixed', Buffer.from(String(i)));
+    await pub.waitForConfirms();
+    // An AMQP 0-9-1 body reaches AMQP 1.0 as a data section.
+    const fromC = (await viaAmqp10).map((ctx) =>
+      (ctx.message?.body as { content: Buffer }).content.toString(),
+    );
+    const stompQueue = new MessageQueue();
+    const stomp = await stompOn(a);
+    stomp.subscribe(
+      '/queue/mixed',
+      (m: IMessage) => {
+        stompQueue.push(m);
+        m.ack();
+      },
+      hdr({ ack: 'client-individual' }),
+    );
+    const fromA: string[] = [];
+    for (let i = 0; i < n - 5; i++) fromA.push((await stompQueue.next()).body);
+    expect(fromC).toHaveLength(5);
+    expect(new Set([...fromA, ...fromC]).size).toBe(n);
+    // One more round trip: nothing beyond the 10 arrives on A.
+    pub.sendToQueue('mixed', Buffer.from('last'));
+    expect((await stompQueue.next()).body).toBe('last');
+  });
+
   it('MQTT $share group with members on two nodes: each message to one member', async () => {
     const members = await Promise.all([mqttOn(a, 'share-1'), mqttOn(c, 'share-2')]);
     const inboxes = members.map((m) => new Inbox(m));
