@@ -19,6 +19,7 @@ import {
   type Listener,
   type ListenAddress,
   type MessageOrigin,
+  type PublishGate,
 } from '../../src/spi.js';
 import { aedesHooks } from './aedes-hooks.js';
 import { internals, readingControl, type ClientInternals } from './aedes-internals.js';
@@ -167,18 +168,21 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     this.#live.set(client, state);
     guardParser(client, ctx.config.maxPacketSize);
     capRetainedQos(client);
-    const publishGate = ctx.publishGate(readingControl(client));
+    // Made on the first PUBLISH: it only ever holds publishers, and idle devices stay small.
+    let publishGate: PublishGate | undefined;
     if (ctx.frameTracer.enabled) {
       traceMqttFrames(stream, client, ctx.frameTracer, ctx.log.child({ connId: info.id }));
     }
     client._parser.prependListener('packet', (packet) => {
       if (packet.cmd === 'puback' || packet.cmd === 'pubcomp') {
         this.#dispatcher?.acked(client, packet.messageId as number);
-      } else if (packet.cmd === 'publish') publishGate.published();
+      } else if (packet.cmd === 'publish') {
+        (publishGate ??= ctx.publishGate(readingControl(client))).published();
+      }
     });
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
-      publishGate.close();
+      publishGate?.close();
       this.#live.delete(client);
       if (this.#lastSubscriber === state) this.#lastSubscriber = undefined;
       ctx.metrics.connectionClosed('mqtt');
