@@ -56,30 +56,29 @@ export class AmqpWriter {
     this.#buf[this.#at++] = v;
   }
 
-  uint(v: number): void {
+  /** 0 and values below 256 have short forms (uint0 / smalluint, ulong0 / smallulong). */
+  #compact(zero: number, small: number, v: number): boolean {
     if (v === 0) {
-      this.#byte(0x43);
+      this.#byte(zero);
     } else if (v < 256) {
       this.#room(2);
-      this.#buf[this.#at++] = 0x52;
+      this.#buf[this.#at++] = small;
       this.#buf[this.#at++] = v;
     } else {
-      this.#room(5);
-      this.#buf[this.#at++] = 0x70;
-      this.#at = this.#buf.writeUInt32BE(v, this.#at);
+      return false;
     }
+    return true;
+  }
+
+  uint(v: number): void {
+    if (this.#compact(0x43, 0x52, v)) return;
+    this.#room(5);
+    this.#buf[this.#at++] = 0x70;
+    this.#at = this.#buf.writeUInt32BE(v, this.#at);
   }
 
   ulong(v: number): void {
-    if (v === 0) {
-      this.#byte(0x44);
-    } else if (v < 256) {
-      this.#room(2);
-      this.#buf[this.#at++] = 0x53;
-      this.#buf[this.#at++] = v;
-    } else {
-      this.#fixed64(0x80, BigInt(v));
-    }
+    if (!this.#compact(0x44, 0x53, v)) this.#fixed64(0x80, BigInt(v));
   }
 
   #fixed64(code: number, v: bigint): void {
