@@ -506,7 +506,8 @@ export class Amqp091Connection {
     else if (!raised && this.#blocked) {
       this.#blocked = false;
       if (this.#blockedNotify) this.sendMethod(0, 'ConnectionUnblocked', {});
-      this.#stream.resume();
+      // Still over its publish rate: the gate resumes reading when tokens are back.
+      if (!this.#gateHeld) this.#stream.resume();
     }
   }
 
