@@ -6,9 +6,12 @@
 import { Broker } from '../src/core/broker.js';
 import { coreLimitsSchema } from '../src/config/core-limits.js';
 import type { Delivery, Message } from '../src/spi.js';
+import type { BenchContext } from './lib-driver.js';
 import { fmt, measure, printRows, type BenchRow } from './lib-measure.js';
 
 const body = Buffer.alloc(100, 120);
+/** How long each figure is measured; `--quick` shortens it. */
+let windowMs = 500;
 const msg = (exchange: string, routingKey: string): Message => ({
   exchange,
   routingKey,
@@ -42,7 +45,7 @@ function topicRouting(bindings: number, cacheSize: number, hot: boolean): number
     }
     v.purgeQueue('sink');
     return 1000;
-  });
+  }, windowMs);
   return rate.perSecond;
 }
 
@@ -57,7 +60,7 @@ function fanout(queues: number): number {
     for (let i = 0; i < 100; i++) v.publish(msg('fan', ''));
     for (let i = 0; i < queues; i++) v.purgeQueue(`q${i}`);
     return 100;
-  });
+  }, windowMs);
   return rate.perSecond;
 }
 
@@ -85,12 +88,13 @@ function queueThroughput(): number {
       if (held.length >= 50) for (const d of held.splice(0)) d.ack();
     }
     return 1000;
-  });
+  }, windowMs);
   return rate.perSecond;
 }
 
 /** In-process figures: only msgs/s (routing decisions, enqueues or deliveries per second). */
-export function run(): Promise<BenchRow[]> {
+export function run(ctx: BenchContext): Promise<BenchRow[]> {
+  windowMs = ctx.quick ? 100 : 500;
   const rows: BenchRow[] = [];
   const row = (scenario: string, msgsPerSec: number, note?: string): void => {
     rows.push({
@@ -102,16 +106,22 @@ export function run(): Promise<BenchRow[]> {
       ...(note ? { note } : {}),
     });
   };
-  for (const n of [1, 1_000, 100_000]) {
-    row(`topic routing, ${fmt(n)} bindings, cache hit`, topicRouting(n, 1024, true));
-    row(`topic routing, ${fmt(n)} bindings, cache miss`, topicRouting(n, 1024, false));
-    row(`topic routing, ${fmt(n)} bindings, no cache`, topicRouting(n, 0, true));
+  // BENCH_CORE=routing,fanout,queue picks parts (default: all)
+  const parts = process.env['BENCH_CORE']?.split(',') ?? ['routing', 'fanout', 'queue'];
+  if (parts.includes('routing')) {
+    for (const n of [1, 1_000, 100_000]) {
+      row(`topic routing, ${fmt(n)} bindings, cache hit`, topicRouting(n, 1024, true));
+      row(`topic routing, ${fmt(n)} bindings, cache miss`, topicRouting(n, 1024, false));
+      row(`topic routing, ${fmt(n)} bindings, no cache`, topicRouting(n, 0, true));
+    }
   }
-  for (const n of [1, 100, 10_000]) {
-    const rate = fanout(n);
-    row(`fanout to ${fmt(n)} queues (publishes/s)`, rate, `${fmt(rate * n)} enqueues/s`);
+  if (parts.includes('fanout')) {
+    for (const n of [1, 100, 10_000]) {
+      const rate = fanout(n);
+      row(`fanout to ${fmt(n)} queues (publishes/s)`, rate, `${fmt(rate * n)} enqueues/s`);
+    }
   }
-  row('enqueue -> deliver -> ack, prefetch 100', queueThroughput());
+  if (parts.includes('queue')) row('enqueue -> deliver -> ack, prefetch 100', queueThroughput());
   printRows(rows);
   return Promise.resolve(rows);
 }
