@@ -54,10 +54,16 @@ export interface CoreMqOptions {
   readonly origin: (clientId: string | undefined) => MessageOrigin;
   /** Stores a QoS 1/2 message from another protocol for the offline sessions it matches (aedes
    * does this itself for MQTT publishes before calling `emit`). */
-  readonly enqueueOffline: (packet: DeliverablePacket) => Promise<void>;
+  readonly enqueueOffline: (packet: DeliverablePacket) => OfflineEnqueue;
   readonly onError: (err: unknown) => void;
   /** Counts messages taken from MQTT publishers. */
   readonly onPublished: () => void;
+}
+
+/** `queued` once the stored sessions have the message, `committed` once the store has it. */
+export interface OfflineEnqueue {
+  readonly queued: Promise<void>;
+  readonly committed: Promise<void>;
 }
 
 export class CoreMq {
@@ -274,9 +280,15 @@ export class CoreMq {
       return;
     }
     this.#pendingCount++;
-    const stored = storeOffline ? this.#opts.enqueueOffline({ ...packet, qos }) : RESOLVED;
-    if (storeOffline) this.#offlineCommit = stored;
-    this.#pending = Promise.all([this.#pending, stored])
+    const stored = storeOffline ? this.#opts.enqueueOffline({ ...packet, qos }) : undefined;
+    if (stored) {
+      this.#offlineCommit = stored.committed;
+      stored.committed.catch(this.#opts.onError);
+    }
+    // Dispatched once queued, not committed: a delivery of a message the store then loses
+    // is at worst a duplicate (its publisher got no ack), and a QoS 2 delivery waits for its
+    // packet id's commit, which follows (session-outgoing.ts).
+    this.#pending = Promise.all([this.#pending, stored?.queued])
       .then(() => {
         this.#opts.dispatcher.dispatch(packet, qos);
       }, this.#opts.onError)

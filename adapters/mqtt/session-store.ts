@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import type { Client } from 'aedes';
 import memoryPersistence from 'aedes-persistence';
 import type { DeliverablePacket } from './aedes-internals.js';
+import type { OfflineEnqueue } from './core-mq.js';
 import type { RetainedPersistence } from './retained-store.js';
 import { persistSessionState, type SessionState } from './session-durable.js';
 import { OutgoingQueues, type OutPacket } from './session-outgoing.js';
@@ -85,14 +86,17 @@ export function createSessionStore(
 
 /** Queues a QoS 1/2 message for every stored session whose filters match it (what aedes's
  * publish pipeline does for MQTT publishes). */
-export async function enqueueForSessions(
-  store: SessionStore,
-  packet: DeliverablePacket,
-): Promise<void> {
-  const subs = await store.subscriptionsByTopic(packet.topic);
-  // [MQTT-4.7.2-1] sessions subscribed with a leading wildcard do not get '$' topics.
-  const matching = packet.topic.startsWith('$') ? subs.filter((s) => !/^[+#]/.test(s.topic)) : subs;
-  if (matching.length > 0) await store.outgoingEnqueueCombi(matching, packet);
+export function enqueueForSessions(store: SessionStore, packet: DeliverablePacket): OfflineEnqueue {
+  let committed: Promise<void> | undefined;
+  const queued = store.subscriptionsByTopic(packet.topic).then((subs) => {
+    // [MQTT-4.7.2-1] sessions subscribed with a leading wildcard do not get '$' topics.
+    const matching = packet.topic.startsWith('$')
+      ? subs.filter((s) => !/^[+#]/.test(s.topic))
+      : subs;
+    // The queues take it synchronously; the promise is the store's commit.
+    if (matching.length > 0) committed = store.outgoingEnqueueCombi(matching, packet);
+  });
+  return { queued, committed: queued.then(() => committed) };
 }
 
 /** Reports each (session, filter) pair once, while it holds QoS >= 1. */
