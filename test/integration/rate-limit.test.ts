@@ -12,6 +12,7 @@ import { connectClient, next } from './helpers/amqp10-client.js';
 import { eventually } from './helpers/amqp091-client.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { connectMqtt } from './helpers/mqtt-clients.js';
+import { RawStomp } from './helpers/stomp-clients.js';
 
 const RATE = 50;
 const BURST = 5;
@@ -92,5 +93,16 @@ describe('publish rate limit per connection (token bucket, reading paused)', () 
     await eventually(() => arrivals.get('rate.amqp10')?.length === COUNT, 'every AMQP 1.0 message');
     expectRateLimited(arrivals.get('rate.amqp10') ?? []);
     await client.close();
+  });
+
+  it('slows a STOMP publisher (SEND with receipts) to the rate; every message arrives', async () => {
+    const stomp = await RawStomp.connected(gw.port('stomp'));
+    for (let i = 0; i < COUNT; i++) {
+      stomp.send(`SEND\ndestination:/topic/rate.stomp\nreceipt:r${i}\n\nm${i}\0`);
+      expect((await stomp.next()).headers.get('receipt-id')).toBe(`r${i}`);
+    }
+    await eventually(() => arrivals.get('rate.stomp')?.length === COUNT, 'every STOMP message');
+    expectRateLimited(arrivals.get('rate.stomp') ?? []);
+    stomp.destroy();
   });
 });
