@@ -10,6 +10,8 @@ import { escapeKeyPart } from '../store/redis-keys.js';
  *   P cluster:node:<consumer>    string   heartbeat of a running node (PX nodeTimeoutMs)
  *   P cluster:{<vh>:<q>}:stream  stream   a shared queue's messages; consumer group `gw`,
  *                                         one consumer per running node process
+ *   P cluster:{<vh>:<q>}:used    hash     consumer -> 0 while that node has consumers on the
+ *                                         queue, else when it last used it (x-expires, auto-delete)
  *   P cluster:topo               channel  topology changes (all vhosts)
  *   P cluster:msg:<vh>           channel  messages routed on one node, for the others' own
  *                                         connection-owned queues
@@ -34,6 +36,9 @@ export class ClusterKeys {
   }
   stream(vhost: string, queue: string): string {
     return `${this.#p}{${escapeKeyPart(vhost)}:${escapeKeyPart(queue)}}:stream`;
+  }
+  used(vhost: string, queue: string): string {
+    return `${this.#p}{${escapeKeyPart(vhost)}:${escapeKeyPart(queue)}}:used`;
   }
   messageChannel(vhost: string): string {
     return `${this.#p}msg:${escapeKeyPart(vhost)}`;

@@ -156,10 +156,10 @@ export class Cluster {
   #createQueue(vhost: Vhost, options: QueueOptions, hooks: QueueHooks): Queue | undefined {
     if (options.exclusiveOwner !== undefined) return undefined;
     const { fetchBatch, blockMs } = this.#config.cluster;
-    const key = this.#keys.stream(vhost.name, options.name);
     const q = new StreamQueue(options, hooks, {
       ops: this.#ops,
-      key,
+      key: this.#keys.stream(vhost.name, options.name),
+      usedKey: this.#keys.used(vhost.name, options.name),
       consumer: this.consumer,
       fetchBatch,
       blockMs,
@@ -173,7 +173,7 @@ export class Cluster {
   *#streams(): Iterable<StreamRef> {
     for (const q of this.#queues) {
       if (q.deleted) this.#queues.delete(q);
-      else yield { key: q.streamKey, idle: q.idle };
+      else yield { key: q.streamKey, usedKey: q.usedKey, idle: q.idle };
     }
   }
 

@@ -5,6 +5,7 @@ import type { StreamOps } from './stream-ops.js';
 /** A shared queue as the presence loop sees it. */
 export interface StreamRef {
   readonly key: string;
+  readonly usedKey: string;
   /** This node neither holds nor reads anything of it. */
   readonly idle: boolean;
 }
@@ -90,7 +91,9 @@ export class NodePresence {
         }
         if ((await this.#redis.exists(this.#keys.node(name))) === 1) continue;
         missing.add(name);
-        if (this.#suspects.has(name)) await this.#ops.reclaim(s.key, name);
+        if (!this.#suspects.has(name)) continue;
+        await this.#ops.reclaim(s.key, name);
+        await this.#ops.forgetUse(s.usedKey, name);
       }
     }
     this.#suspects = missing;

@@ -170,8 +170,25 @@ export class StreamOps {
     await this.#redis.xtrim(key, 'MAXLEN', 0);
   }
 
-  async drop(key: string): Promise<void> {
-    await this.#redis.del(key);
+  async drop(...keys: string[]): Promise<void> {
+    await this.#redis.del(...keys);
+  }
+
+  /** This node's use of a queue: 0 = it has consumers now, else when it last used it. */
+  async markUse(usedKey: string, consumer: string, value: number): Promise<void> {
+    await this.#redis.hset(usedKey, consumer, value);
+  }
+
+  /** The other nodes' use of a queue (this node knows its own). */
+  async usesBesides(usedKey: string, consumer: string): Promise<number[]> {
+    const all = await this.#redis.hgetall(usedKey);
+    return Object.entries(all)
+      .filter(([name]) => name !== consumer)
+      .map(([, v]) => Number(v));
+  }
+
+  async forgetUse(usedKey: string, consumer: string): Promise<void> {
+    await this.#redis.hdel(usedKey, consumer);
   }
 
   /** Sends the acks still waiting; stops retrying. */

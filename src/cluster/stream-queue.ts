@@ -17,6 +17,8 @@ import type { Returned, StreamOps } from './stream-ops.js';
 export interface StreamQueueContext {
   readonly ops: StreamOps;
   readonly key: string;
+  /** Where the nodes record their use of the queue (cluster-keys.ts). */
+  readonly usedKey: string;
   /** This node process's consumer name in the stream's group. */
   readonly consumer: string;
   readonly fetchBatch: number;
@@ -45,8 +47,8 @@ type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
  * message whose consumer goes away returns to the stream's tail, and a dead node's pending
  * messages are moved back by the others (node-presence.ts).
  *
- * Per node, not cluster-wide (docs/cluster.md): `x-expires` and auto-delete (never fire),
- * `x-max-length*` (not enforced), priorities (stream order), message counts (this node's
+ * `x-expires` and auto-delete are decided with the other nodes' use of the queue (the `used`
+ * hash). Per node, not cluster-wide (docs/cluster.md): `x-max-length*` (not enforced), priorities (stream order), message counts (this node's
  * buffer), `basic.get` (sees only what this node has fetched).
  */
 export class StreamQueue extends Queue {
@@ -84,20 +86,51 @@ export class StreamQueue extends Queue {
       deadLetter: (q, m, reason) => {
         hooks.deadLetter(q, m, reason);
       },
-      // Consumers on other nodes are invisible here: no node may delete the queue alone.
-      expire: () => undefined,
+      expire: (q) => {
+        if (q instanceof StreamQueue) q.#expireIfUnused(hooks);
+      },
       persistence: StreamQueue.#link,
     });
     this.#ctx = ctx;
+    this.#markUse();
   }
 
-  // x-expires is not evaluated per node (see the class comment).
-  override touch(): void {
-    return;
+  /** Local use (declare, consume, get) is recorded for the other nodes' expiry checks. */
+  override touch(now = Date.now()): void {
+    super.touch(now);
+    // The base constructor touches before this class has set its fields.
+    if (#ctx in this) this.#markUse(now);
   }
 
-  override resumeExpiry(): void {
-    return;
+  #lastUse = -1;
+
+  #markUse(now = Date.now()): void {
+    const { expires } = this.options.args;
+    if (expires === undefined && !this.options.autoDelete) return;
+    const value = this.#consumers.size > 0 ? 0 : now;
+    // A newer time is worth a write only once a second (a polling basic.get touches often).
+    if (value !== 0 && this.#lastUse !== 0 && value - this.#lastUse < 1_000) return;
+    this.#lastUse = value;
+    this.#ctx.ops.markUse(this.#ctx.usedKey, this.#ctx.consumer, value).catch(this.#ctx.onError);
+  }
+
+  /** x-expires or auto-delete fired here: the queue goes only if no node consumes from it and,
+   * with x-expires, none used it for that long; else this node's timer starts again. */
+  #expireIfUnused(hooks: QueueHooks): void {
+    const { expires } = this.options.args;
+    this.#ctx.ops.usesBesides(this.#ctx.usedKey, this.#ctx.consumer).then(
+      (uses) => {
+        if (this.deleted || this.#consumers.size > 0) return;
+        const now = Date.now();
+        const inUse = uses.some((u) => u === 0 || (expires !== undefined && now - u < expires));
+        if (!inUse) hooks.expire(this);
+        else if (expires !== undefined) super.touch(now);
+      },
+      (err: unknown) => {
+        this.#ctx.onError(err);
+        if (expires !== undefined) super.touch();
+      },
+    );
   }
 
   /** Recovery reads nothing for it from the store: its messages are in the stream. */
@@ -122,6 +155,7 @@ export class StreamQueue extends Queue {
   override consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {
     const c = super.consume(sink, opts);
     this.#consumers.add(c);
+    if (this.#consumers.size === 1) this.#markUse();
     this.#feed();
     return c;
   }
@@ -129,7 +163,9 @@ export class StreamQueue extends Queue {
   override removeConsumer(c: QueueConsumer, requeueUnsettled: boolean): void {
     this.#consumers.delete(c);
     super.removeConsumer(c, requeueUnsettled);
-    if (this.#consumers.size === 0) this.#giveBack();
+    if (this.#consumers.size > 0) return;
+    this.#giveBack();
+    this.#markUse();
   }
 
   override dispatch(): void {
@@ -290,6 +326,10 @@ export class StreamQueue extends Queue {
 
   get streamKey(): string {
     return this.#ctx.key;
+  }
+
+  get usedKey(): string {
+    return this.#ctx.usedKey;
   }
 
   /** Holds nothing and reads nothing: any pending entry of this node's consumer is an orphan. */

@@ -65,7 +65,9 @@ export class TopologyBus {
 
   /** The deleted queue's messages go with it. */
   queueDropped(vhost: string, queue: string): void {
-    this.#redis.del(this.#keys.stream(vhost, queue)).catch(this.#onError);
+    this.#redis
+      .del(this.#keys.stream(vhost, queue), this.#keys.used(vhost, queue))
+      .catch(this.#onError);
   }
 
   /** An announcement from the topology channel; the vhost's log applies it as remote. */

@@ -65,6 +65,25 @@ async function queueVisible(conn: ChannelModel, queue: string): Promise<void> {
   }
 }
 
+/** Waits until `conn`'s node no longer has the queue. */
+async function queueGone(conn: ChannelModel, queue: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const ch = await conn.createChannel();
+    const closed = new Promise<unknown>((resolve) => ch.once('error', resolve));
+    const exists = await ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await closed;
+      return;
+    }
+    await ch.close();
+    if (Date.now() > deadline) throw new Error(`queue '${queue}' still exists`);
+  }
+}
+
 describe('cluster: shared topology', () => {
   it('an exchange, queue and binding declared on node A route a message published on node B', async () => {
     const onA = await (await amqp(a)).createChannel();
@@ -103,23 +122,7 @@ describe('cluster: shared topology', () => {
     await queueVisible(connB, 'short-lived');
     const onB = await connB.createChannel();
     await onB.deleteQueue('short-lived');
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const ch = await connA.createChannel();
-      const closed = new Promise<unknown>((resolve) => ch.once('error', resolve));
-      const gone = await ch.checkQueue('short-lived').then(
-        async () => {
-          await ch.close();
-          return false;
-        },
-        async () => {
-          await closed;
-          return true;
-        },
-      );
-      if (gone) break;
-      expect(Date.now()).toBeLessThan(deadline);
-    }
+    await queueGone(connA, 'short-lived');
   });
 });
 
@@ -315,6 +318,28 @@ describe('cluster: competing consumers', () => {
     // One more round trip: nothing beyond the 10 arrives on A.
     pub.sendToQueue('mixed', Buffer.from('last'));
     expect((await stompQueue.next()).body).toBe('last');
+  });
+
+  it('x-expires counts cluster-wide: a queue consumed on node B outlives the timers of A and C, and goes once unused everywhere', async () => {
+    const connA = await amqp(a);
+    const onA = await connA.createConfirmChannel();
+    await onA.assertQueue('expiring', { durable: false, expires: 300 });
+    const connB = await amqp(b);
+    await queueVisible(connB, 'expiring');
+    const onB = await connB.createChannel();
+    const inbox = await consumeInto(onB, 'expiring', { noAck: true });
+    // Traffic for several expiry periods: A's and C's timers fire meanwhile and must keep it.
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 1_200) {
+      onA.sendToQueue('expiring', Buffer.from(String(sent++)));
+      await onA.waitForConfirms();
+      await inbox.take(1);
+    }
+    expect(inbox.cancelled).toBe(false);
+    await onB.cancel(inbox.tag);
+    await queueGone(connA, 'expiring');
+    await queueGone(connB, 'expiring');
   });
 
   it('MQTT $share group with members on two nodes: each message to one member', async () => {
