@@ -48,8 +48,9 @@ type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
  * messages are moved back by the others (node-presence.ts).
  *
  * `x-expires` and auto-delete are decided with the other nodes' use of the queue (the `used`
- * hash). Per node, not cluster-wide (docs/cluster.md): `x-max-length*` (not enforced), priorities (stream order), message counts (this node's
- * buffer), `basic.get` (sees only what this node has fetched).
+ * hash). Per node, not cluster-wide (docs/cluster.md): `x-max-length*` (not enforced),
+ * priorities (stream order), message counts (this node's buffer), `basic.get` (sees only what
+ * this node has fetched).
  */
 export class StreamQueue extends Queue {
   readonly #ctx: StreamQueueContext;
