@@ -9,9 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { GatewayConfigInput } from '../src/config/schema.js';
 import {
+  atCleanup,
   freePort,
   lines,
   procStats,
@@ -111,14 +112,14 @@ async function startNodeBroker(
   };
 }
 
-/** Stats of an external broker process; `stop` ends it and removes its directory. */
+/** Stats of an external broker process; `stop` ends it, then `cleanup` (also registered for
+ * an interrupted run) removes what it left. */
 function externalBroker(
   kind: BrokerKind,
   proc: ChildProcess,
   pid: () => number,
   endpoints: Endpoints,
-  dir: string,
-  after: () => void = () => undefined,
+  cleanup: () => void,
 ): Broker {
   return {
     kind,
@@ -126,15 +127,19 @@ function externalBroker(
     stats: () => Promise.resolve(procStats(pid())),
     async stop() {
       await stopProcess(proc);
-      after();
-      rmSync(dir, { recursive: true, force: true });
+      cleanup();
     },
   };
 }
 
+const removeDir = (dir: string) => () => {
+  rmSync(dir, { recursive: true, force: true });
+};
+
 async function startMosquitto(): Promise<Broker> {
   if (!existsSync(MOSQUITTO)) throw new NotInstalled('apt-get install mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
+  const cleanup = atCleanup(removeDir(dir));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -152,7 +157,7 @@ async function startMosquitto(): Promise<Broker> {
   );
   const proc = startProcess(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, ANCHOR_START_MS);
-  return externalBroker('mosquitto', proc, () => proc.pid ?? 0, { mqtt: port }, dir);
+  return externalBroker('mosquitto', proc, () => proc.pid ?? 0, { mqtt: port }, cleanup);
 }
 
 /** A private RabbitMQ node as the current user: own node name, ports, data, logs, config,
@@ -202,15 +207,18 @@ async function startRabbitmq(): Promise<Broker> {
     RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     ERL_EPMD_PORT: String(epmd),
+    // lets `epmd -kill` end it even while the node is still going down
+    ERL_EPMD_RELAXED_COMMAND_CHECK: '1',
   };
+  // epmd daemonizes out of the node's process group: end it explicitly
+  const cleanup = atCleanup(() => {
+    spawnSync(EPMD, ['-kill'], { env, stdio: 'ignore' });
+    removeDir(dir)();
+  });
   const proc = startProcess(RABBITMQ, [], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   await Promise.all([amqp, mqtt, stomp, ws].map((p) => waitForPort(p, ANCHOR_START_MS)));
   // the Erlang VM's own pid: the process that does the work, not the start script
   const pid = Number(await readFile(env.RABBITMQ_PID_FILE, 'latin1'));
-  const killEpmd = (): void => {
-    // the epmd this node started on its private port; ends once no node is registered
-    startProcess(EPMD, ['-kill'], { env, stdio: 'ignore' });
-  };
   return externalBroker(
     'rabbitmq',
     proc,
@@ -222,8 +230,7 @@ async function startRabbitmq(): Promise<Broker> {
       stompWs: `ws://127.0.0.1:${ws}/ws`,
       amqp10Legacy: true,
     },
-    dir,
-    killEpmd,
+    cleanup,
   );
 }
 

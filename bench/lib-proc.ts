@@ -9,10 +9,23 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 const started = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 
-/** Kills the process group of every child still running (anchors start shells that fork). */
+/** Kills the process group of every child still running (anchors start shells that fork),
+ * then runs the synchronous clean-ups still registered. */
 export function killAll(): void {
   for (const proc of started) killTree(proc);
+  for (const fn of cleanups) fn();
+  cleanups.clear();
+}
+
+/** Registers a synchronous clean-up for killAll (a daemon outside the process group, a
+ * temporary directory); the returned function runs it now and unregisters it. */
+export function atCleanup(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => {
+    if (cleanups.delete(fn)) fn();
+  };
 }
 
 function killTree(proc: ChildProcess): void {
