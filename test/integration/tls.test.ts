@@ -5,10 +5,9 @@
 import { once } from 'node:events';
 import tls from 'node:tls';
 import amqp from 'amqplib';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
-import { makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
+import { connectMqttTls, makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
 
 let gw: TestGateway;
 let testCa: TestCa;
@@ -37,13 +36,7 @@ describe('TLS listeners', () => {
         if (m) resolve(m.content.toString());
       });
     });
-    const device = await mqtt.connectAsync(`mqtts://localhost:${gw.port('mqtt', 'tls')}`, {
-      ca,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      username: 'guest',
-      password: 'guest',
-    });
+    const device = await connectMqttTls(`mqtts://localhost:${gw.port('mqtt', 'tls')}`, ca);
     await device.publishAsync('tls/test', 'over tls', { qos: 1 });
     expect(await got).toBe('over tls');
     await device.endAsync();
@@ -72,13 +65,7 @@ describe('TLS listeners', () => {
     });
     const [err] = (await once(bad, 'error').catch((e: unknown) => [e])) as [Error];
     expect(String(err)).toMatch(/self.signed|unable to verify|certificate/i);
-    const good = await mqtt.connectAsync(`mqtts://localhost:${gw.port('mqtt', 'tls')}`, {
-      ca,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      username: 'guest',
-      password: 'guest',
-    });
+    const good = await connectMqttTls(`mqtts://localhost:${gw.port('mqtt', 'tls')}`, ca);
     expect(good.connected).toBe(true);
     await good.endAsync();
   });

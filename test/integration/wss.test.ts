@@ -5,12 +5,11 @@
  */
 import { Client, type IFrame, type IMessage } from '@stomp/stompjs';
 import { hdr, waitFor } from './helpers/stomp-clients.js';
-import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 
-import { makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
+import { connectMqttTls, makeTestCa, startTlsGateway, type TestCa } from './helpers/test-ca.js';
 
 let gw: TestGateway;
 let testCa: TestCa;
@@ -59,13 +58,7 @@ describe('secure WebSocket listeners', () => {
     await waitFor<IFrame>((resolve) => {
       stomp.watchForReceipt('sub-1', resolve);
     }, 'RECEIPT');
-    const device = await mqtt.connectAsync(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, {
-      ca: testCa.ca,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      username: 'guest',
-      password: 'guest',
-    });
+    const device = await connectMqttTls(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, testCa.ca);
     await device.publishAsync('wss/test', 'over wss', { qos: 1 });
     expect((await got).body).toBe('over wss');
     await device.endAsync();
@@ -76,13 +69,7 @@ describe('secure WebSocket listeners', () => {
     const bad = new WebSocket(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, ['mqtt']);
     const err = await waitFor<Error>((resolve) => bad.once('error', resolve), 'TLS error');
     expect(String(err)).toMatch(/self.signed|unable to verify|certificate/i);
-    const good = await mqtt.connectAsync(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, {
-      ca: testCa.ca,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      username: 'guest',
-      password: 'guest',
-    });
+    const good = await connectMqttTls(`wss://localhost:${gw.port('mqtt', 'wss')}/ws`, testCa.ca);
     expect(good.connected).toBe(true);
     await good.endAsync();
   });

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import type { GatewayConfigInput } from '../../../src/config/schema.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
@@ -111,5 +112,21 @@ export function startTlsGateway(
       ports: { amqp: 0, mqtt: 0, stomp: 0, mqttWss: 0, stompWss: 0 },
       ...tls,
     },
+  });
+}
+
+/** mqtt.js over mqtts:// or wss:// trusting `ca`, as guest unless `opts` say otherwise. */
+export function connectMqttTls(
+  url: string,
+  ca: Buffer,
+  opts: mqtt.IClientOptions = {},
+): Promise<mqtt.MqttClient> {
+  return mqtt.connectAsync(url, {
+    ca,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    username: 'guest',
+    password: 'guest',
+    ...opts,
   });
 }
