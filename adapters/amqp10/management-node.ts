@@ -139,10 +139,13 @@ function declareQueue(host: LinkHost, name: string, raw: unknown): ManagementRes
     },
     { connectionId },
   );
+  const queueType = args(body)['x-queue-type'];
   return {
     status: existed ? 200 : 201,
     body: {
       ...queueBody(host, info.name, info.messageCount, info.consumerCount),
+      // The core has one queue implementation; the type a client asked for is echoed.
+      type: typeof queueType === 'string' ? queueType : 'classic',
       durable,
       exclusive,
       auto_delete: autoDelete,

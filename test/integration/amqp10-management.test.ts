@@ -96,6 +96,18 @@ describe('AMQP 1.0 management node: queues', () => {
     expect((await request('GET', `/queues/${q}`)).status).toBe('404');
   });
 
+  it('queue arguments are applied (x-max-length), x-queue-type is echoed as the type', async () => {
+    const q = `margs-${suffix()}`;
+    const created = await request('PUT', `/queues/${q}`, {
+      arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish', 'x-queue-type': 'quorum' },
+    });
+    expect(created.status).toBe('201');
+    expect(created.body).toMatchObject({ type: 'quorum', arguments: { 'x-max-length': 1 } });
+    const sender = await c.openSender(`/queues/${q}`);
+    expect((await c.send(sender, { body: 'fits' })).outcome).toBe('accepted');
+    expect((await c.send(sender, { body: 'full' })).outcome).toBe('rejected');
+  });
+
   it('a queue name with a slash is percent-encoded in the path', async () => {
     const q = `a/b-${suffix()}`;
     expect((await request('PUT', `/queues/${encodeURIComponent(q)}`, {})).status).toBe('201');
