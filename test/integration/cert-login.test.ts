@@ -11,6 +11,7 @@ import amqp from 'amqplib';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from './helpers/amqp10-client.js';
+import { defs, HEADER_091, RawPeer } from './helpers/amqp091-raw.js';
 import { CHEAP_GUEST, type TestGateway } from './helpers/gateway.js';
 import { makeTestCa, startTlsGateway, type KeyPair, type TestCa } from './helpers/test-ca.js';
 
@@ -184,6 +185,22 @@ describe('certificate login refused: unknown CN or unverified certificate', () =
       /^ERROR\n/,
     );
     expect(await stompConnect({}, 'CONNECT\naccept-version:1.2\nhost:/\n\n\0')).toMatch(/^ERROR\n/);
+  });
+
+  it('AMQP 0-9-1: EXTERNAL forced by a client that was not offered it gets 403 ACCESS_REFUSED', async () => {
+    const peer = await RawPeer.connect(gw.port('amqp091'));
+    peer.socket.write(HEADER_091);
+    const start = await peer.expectMethod('ConnectionStart');
+    expect(String(start.fields?.['mechanisms'])).not.toMatch(/EXTERNAL/);
+    peer.method(defs.ConnectionStartOk as number, 0, {
+      clientProperties: {},
+      mechanism: 'EXTERNAL',
+      response: Buffer.from('device-1'),
+      locale: 'en_US',
+    });
+    const close = await peer.expectMethod('ConnectionClose');
+    expect(close.fields?.['replyCode']).toBe(403);
+    peer.socket.destroy();
   });
 
   it('plain TCP never logs in by certificate: AMQP 0-9-1 EXTERNAL is not offered', async () => {
