@@ -24,7 +24,7 @@ export interface StoreBench {
   readonly latency: string;
 }
 
-interface ClientResult {
+export interface ClientResult {
   readonly seconds: number;
   readonly p50: number;
   readonly p99: number;
@@ -105,4 +105,19 @@ export async function storeRows(b: StoreBench): Promise<BenchRow[]> {
   }));
   printRows(rows);
   return rows;
+}
+
+/** Runs the `--client <port> <n>` or `--backlog <port> <n>` role when this process is one. */
+export async function storeRoles(
+  client: (port: number, n: number) => Promise<ClientResult>,
+  backlog: (port: number, n: number) => Promise<void>,
+): Promise<void> {
+  const [role, port, n] = process.argv.slice(2);
+  if (role === '--client') {
+    process.stdout.write(`${JSON.stringify(await client(Number(port), Number(n)))}\n`);
+    process.exit(0);
+  } else if (role === '--backlog') {
+    await backlog(Number(port), Number(n));
+    process.exit(0);
+  }
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { scaled, type BenchContext } from './lib-driver.js';
 import { percentiles, type BenchRow } from './lib-measure.js';
-import { storeRows } from './lib-stores.js';
+import { storeRoles, storeRows, type ClientResult } from './lib-stores.js';
 
 const MESSAGES = 20_000;
 const PAYLOAD = 1024;
@@ -21,12 +21,6 @@ const PAYLOAD = 1024;
 const WINDOW = 100;
 const TOPIC = 'bench/session';
 const BACKLOG = 5000;
-
-interface ClientResult {
-  readonly seconds: number;
-  readonly p50: number;
-  readonly p99: number;
-}
 
 const connect = (port: number, opts: mqtt.IClientOptions): Promise<mqtt.MqttClient> =>
   mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
@@ -115,12 +109,4 @@ export function run(ctx: BenchContext): Promise<BenchRow[]> {
   });
 }
 
-if (process.argv[2] === '--client') {
-  const result = await client(Number(process.argv[3]), Number(process.argv[4]));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
-} else if (process.argv[2] === '--backlog') {
-  await backlog(Number(process.argv[3]), Number(process.argv[4]));
-  process.stdout.write('{}\n');
-  process.exit(0);
-}
+await storeRoles(client, backlog);

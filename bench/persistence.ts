@@ -10,19 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { scaled, type BenchContext } from './lib-driver.js';
 import { percentiles, type BenchRow } from './lib-measure.js';
-import { storeRows } from './lib-stores.js';
+import { storeRoles, storeRows, type ClientResult } from './lib-stores.js';
 
 const MESSAGES = 20_000;
 const BODY = Buffer.alloc(1024, 97);
 const WINDOW = 500;
 const QUEUE = 'bench-persistent';
 const BACKLOG = 5000;
-
-interface ClientResult {
-  readonly seconds: number;
-  readonly p50: number;
-  readonly p99: number;
-}
 
 async function client(port: number, n: number): Promise<ClientResult> {
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
@@ -88,11 +82,4 @@ export function run(ctx: BenchContext): Promise<BenchRow[]> {
   });
 }
 
-if (process.argv[2] === '--client') {
-  const result = await client(Number(process.argv[3]), Number(process.argv[4]));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
-} else if (process.argv[2] === '--backlog') {
-  await backlog(Number(process.argv[3]), Number(process.argv[4]));
-  process.exit(0);
-}
+await storeRoles(client, backlog);
