@@ -110,6 +110,11 @@ export class StreamOps {
     });
   }
 
+  /** An ack of `id` is queued or being retried: Redis still lists the entry as pending. */
+  ackPending(key: string, id: string): boolean {
+    return this.#acks.get(key)?.includes(id) ?? false;
+  }
+
   #sendAcks(): void {
     for (const [key, ids] of this.#acks) {
       this.#acks.delete(key);

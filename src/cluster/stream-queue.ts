@@ -280,7 +280,8 @@ export class StreamQueue extends Queue {
   }
 
   #take(id: string, fields: Buffer[] | null): void {
-    if (this.#held.has(id)) return;
+    // A re-read of own pending entries also lists those held here or acked but not yet sent.
+    if (this.#held.has(id) || this.#ctx.ops.ackPending(this.#ctx.key, id)) return;
     const record = fields?.[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'm') + 1];
     if (!fields || !record) {
       this.#ctx.ops.ack(this.#ctx.key, id); // deleted (purged) while pending
