@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ADAPTERS, type AdapterEntry } from './adapters.js';
 import { PermissionAuthorizer } from './auth/permissions.js';
 import { StaticUsers } from './auth/static-users.js';
+import { Cluster } from './cluster/cluster.js';
 import {
   gatewayConfigSchema,
   type GatewayConfig,
@@ -16,7 +17,7 @@ import { createLogger } from './log/logger.js';
 import { startManagement, type ManagementServer } from './management/http-server.js';
 import { PromMetrics } from './metrics/metrics.js';
 import { createFrameTracer, tracingLevel } from './runtime/frame-tracer.js';
-import { ProcessMemoryAlarm } from './runtime/memory-alarm.js';
+import { highWatermarkBytes, ProcessMemoryAlarm } from './runtime/memory-alarm.js';
 import { ConnectionPublishGate } from './runtime/publish-gate.js';
 import { createStore } from './store/create-store.js';
 import type {
@@ -56,15 +57,16 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
   const log = createLogger(tracingLevel(config.log.level, config.log.traceFrames), config.name);
   const broker = new Broker({ limits: config.limits, vhosts: config.vhosts });
   const store = createStore(config);
+  const cluster = config.cluster.enabled
+    ? new Cluster(config, broker, log.child({ component: 'cluster' }))
+    : undefined;
   const metrics = new PromMetrics();
   metrics.observe(broker);
   const authn = new StaticUsers(config.auth.users, config.limits.maxConnectionsPerUser);
   let connectionSeq = 0;
   const connectionGate = new ConnectionGate(config.limits);
-  const memoryAlarm = new ProcessMemoryAlarm(
-    config.memory.highWatermark,
-    config.memory.checkIntervalMs,
-  );
+  const memoryWatermark = highWatermarkBytes(config.memory);
+  const memoryAlarm = new ProcessMemoryAlarm(memoryWatermark, config.memory.checkIntervalMs);
   metrics.observeMemoryAlarm(memoryAlarm);
   const publishRate = {
     perSecond: config.limits.publishRatePerConnection,
@@ -123,9 +125,16 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     async start() {
       tls = config.tls.enabled ? listenerTlsOptions(config.tls) : undefined;
       await store.open();
-      await broker.recover(store, (err) => {
+      await cluster?.open();
+      const onStoreError = (err: unknown): void => {
         log.error({ err }, 'store write failed');
-      });
+      };
+      await broker.recover(
+        store,
+        onStoreError,
+        cluster && ((v) => cluster.logFor(v, store, onStoreError)),
+      );
+      await cluster?.start();
       for (const entry of ADAPTERS) addresses.push(...(await startAdapter(entry)));
       const own = await openGatewayListeners({
         config,
@@ -148,7 +157,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
             metrics,
             nodeName: config.name,
             memoryAlarm,
-            memoryHighWatermark: config.memory.highWatermark,
+            memoryHighWatermark: memoryWatermark,
             connections: () => adapters().flatMap((a) => [...a.connections()]),
             closeConnection: (id, reason) =>
               adapters().some((a) => a.closeConnection?.(id, reason) ?? false),
@@ -174,6 +183,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
       running.clear();
       await Promise.all(listeners.splice(0).map((l) => l.close()));
       broker.close();
+      await cluster?.close();
       memoryAlarm.stop();
       await store.close();
     },

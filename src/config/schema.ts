@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ADAPTERS } from '../adapters.js';
+import { clusterSchema } from '../cluster/cluster-options.js';
 import { coreLimitsSchema } from './core-limits.js';
 
 const host = z.string().min(1).default('0.0.0.0');
@@ -128,12 +129,15 @@ export const gatewayConfigSchema = z
         path: ['certLogin'],
       })
       .prefault({}),
-    /** Process-wide memory alarm (RabbitMQ `vm_memory_high_watermark`, absolute): while the
-     * resident set is above it, connections that publish are no longer read. */
+    /** Process-wide memory alarm (RabbitMQ `vm_memory_high_watermark`): while the resident set
+     * is above it, connections that publish are no longer read. */
     memory: z
       .object({
-        /** Bytes of RSS; 0 = no alarm. */
+        /** Bytes of RSS (RabbitMQ `.absolute`); 0 = use `highWatermarkRelative`. */
         highWatermark: z.number().int().min(0).default(0),
+        /** Fraction of the machine's memory (RabbitMQ `.relative`, whose default is 0.6);
+         * 0 = no alarm unless `highWatermark` is set. */
+        highWatermarkRelative: z.number().min(0).max(1).default(0),
         /** How often RSS is sampled. */
         checkIntervalMs: z.number().int().min(10).default(1000),
       })
@@ -142,7 +146,7 @@ export const gatewayConfigSchema = z
     store: z
       .object({
         /** `sqlite`: one file in `dataDir` (the default); `memory`: nothing survives a restart;
-         * `redis`: in Redis (see `redis`); one gateway per prefix until scale-out is built. */
+         * `redis`: in Redis (see `redis`); several gateways share one prefix only with `cluster`. */
         type: z.enum(['sqlite', 'memory', 'redis']).default('sqlite'),
         /** `full` fsyncs each group commit; `normal` survives process crashes only. */
         synchronous: z.enum(['full', 'normal']).default('full'),
@@ -159,6 +163,8 @@ export const gatewayConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
+    /** Several gateway nodes on one Redis (docs/cluster.md). */
+    cluster: clusterSchema,
     auth: z
       .object({
         users: z.array(userSchema).default([
