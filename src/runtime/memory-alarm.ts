@@ -4,7 +4,18 @@
  * protocol are no longer read (AMQP 0-9-1 also says connection.blocked; AMQP 1.0 grants its
  * senders no more credit) until it falls below again.
  */
+import { totalmem } from 'node:os';
 import type { MemoryAlarm } from '../spi.js';
+
+/** `memory.highWatermark` in bytes, else `highWatermarkRelative` of the machine's memory; 0 = off. */
+export function highWatermarkBytes(
+  memory: { readonly highWatermark: number; readonly highWatermarkRelative: number },
+  total = totalmem(),
+): number {
+  return memory.highWatermark > 0
+    ? memory.highWatermark
+    : Math.floor(memory.highWatermarkRelative * total);
+}
 
 export type AlarmListener = (raised: boolean) => void;
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ProcessMemoryAlarm as MemoryAlarm } from '../../../src/runtime/memory-alarm.js';
+import {
+  highWatermarkBytes,
+  ProcessMemoryAlarm as MemoryAlarm,
+} from '../../../src/runtime/memory-alarm.js';
 
 describe('gateway memory alarm (RabbitMQ vm_memory_high_watermark)', () => {
   it('reports crossing the watermark in both directions, once each', () => {
@@ -22,5 +25,12 @@ describe('gateway memory alarm (RabbitMQ vm_memory_high_watermark)', () => {
     rss = 100;
     expect(await raised).toBe(true);
     alarm.stop();
+  });
+
+  it('takes the watermark in bytes, or as a fraction of the machine memory (RabbitMQ .relative)', () => {
+    const gib = 1024 ** 3;
+    expect(highWatermarkBytes({ highWatermark: 5000, highWatermarkRelative: 0.4 }, gib)).toBe(5000);
+    expect(highWatermarkBytes({ highWatermark: 0, highWatermarkRelative: 0.5 }, gib)).toBe(gib / 2);
+    expect(highWatermarkBytes({ highWatermark: 0, highWatermarkRelative: 0 }, gib)).toBe(0);
   });
 });
