@@ -20,6 +20,7 @@ import { OutgoingLink } from './outgoing-link.js';
 import {
   acceptConnection,
   allowPairedLinkNames,
+  announceHandleMax,
   remoteChannel,
   setSaslMechanisms,
 } from './rhea-internals.js';
@@ -303,6 +304,7 @@ export class Amqp10Connection implements LinkHost {
       return;
     }
     allowPairedLinkNames(session);
+    announceHandleMax(session, this.options.maxLinksPerSession - 1);
     this.#linksPerSession.set(session, 0);
   }
 

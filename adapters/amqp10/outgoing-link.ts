@@ -110,18 +110,23 @@ export class OutgoingLink implements ConsumerSink {
       delivery.nack(true);
       return false;
     }
-    let sent: RheaDelivery;
+    let bytes: Buffer;
     try {
-      sent = sendEncoded(this.#sender, encodeMessage(delivery.message, delivery.deliveryCount));
+      bytes = encodeMessage(delivery.message, delivery.deliveryCount);
     } catch (err) {
       // A message AMQP 1.0 cannot carry (an unencodable header value) must not stall the queue.
-      this.#host.log.warn(
-        { err, queue: delivery.queue },
-        'AMQP 1.0 cannot encode message; rejected',
-      );
-      if (!this.#presettled) delivery.nack(false);
-      return true;
+      return this.#undeliverable(delivery, { err }, 'AMQP 1.0 cannot encode message; rejected');
     }
+    // The client's max-message-size (AMQP 1.0 2.7.3; 0 or absent: no limit) binds us as sender.
+    const max = (this.#sender as { max_message_size?: number }).max_message_size ?? 0;
+    if (max > 0 && bytes.length > max) {
+      return this.#undeliverable(
+        delivery,
+        { size: bytes.length, max },
+        "message larger than the receiver's max-message-size; rejected",
+      );
+    }
+    const sent = sendEncoded(this.#sender, bytes);
     this.#sent++;
     this.#host.metrics.messagesOut('amqp10');
     if (!sent.settled) this.#unsettled.set(sent, delivery);
@@ -129,6 +134,14 @@ export class OutgoingLink implements ConsumerSink {
       this.#blocked = true;
       return false;
     }
+    return true;
+  }
+
+  /** A message this link cannot carry is rejected (dead-lettered or dropped) rather than left
+   * at the head of the queue; a pre-settled delivery is already gone. */
+  #undeliverable(delivery: Delivery, details: object, reason: string): boolean {
+    this.#host.log.warn({ ...details, queue: delivery.queue }, reason);
+    if (!this.#presettled) delivery.nack(false);
     return true;
   }
 

@@ -48,6 +48,13 @@ export function outgoingRoom(session: Session): number {
   return (session as unknown as SessionState).outgoing.available();
 }
 
+/** The handle-max our `begin` announces (AMQP 1.0 2.7.2): rhea writes the begin after the
+ * `session_open` handlers ran, with its own default (2^32 - 1) unless told otherwise. */
+export function announceHandleMax(session: Session, handleMax: number): void {
+  (session as unknown as { local: { begin: { handle_max: number } } }).local.begin.handle_max =
+    handleMax;
+}
+
 /** The channel the client began this session on (frames name sessions by it). */
 export function remoteChannel(session: Session): number | undefined {
   return (session as unknown as SessionState).remote.channel;

@@ -12,6 +12,7 @@ import { collect, connectClient, next, type TestClient } from './helpers/amqp10-
 
 const CHANNEL_MAX = 2;
 const MAX_SESSIONS = 2;
+const MAX_LINKS = 8;
 let gw: TestGateway;
 let port: number;
 let amqp091: ChannelModel;
@@ -43,9 +44,10 @@ const vhost = (): ReturnType<TestGateway['gateway']['broker']['vhost']> =>
   gw.gateway.broker.vhost('/');
 
 beforeAll(async () => {
-  gw = await startAmqp10Gateway({ channelMax: CHANNEL_MAX, maxSessions: MAX_SESSIONS }, [
-    'amqp091',
-  ]);
+  gw = await startAmqp10Gateway(
+    { channelMax: CHANNEL_MAX, maxSessions: MAX_SESSIONS, maxLinksPerSession: MAX_LINKS },
+    ['amqp091'],
+  );
   port = gw.port('amqp10');
   amqp091 = await connect({ hostname: '127.0.0.1', port, heartbeat: 0 });
   ch = await amqp091.createChannel();
@@ -90,6 +92,31 @@ describe('AMQP 1.0 sessions: channel-max and maxSessions (2.7.1, 2.7.2)', () => 
     expect((await other.send(await other.openSender(`/queues/${q}`), { body: 'x' })).outcome).toBe(
       'accepted',
     );
+  });
+});
+
+describe('AMQP 1.0 link limits both ways (2.7.2, 2.7.3)', () => {
+  it('our begin announces handle-max = maxLinksPerSession - 1', async () => {
+    const c = await client();
+    const q = `hm-${Math.random().toString(36).slice(2)}`;
+    vhost().declareQueue({ name: q });
+    const sender = await c.openSender(`/queues/${q}`);
+    const begin = (sender.session as unknown as { remote: { begin?: { handle_max?: number } } })
+      .remote.begin;
+    expect(begin?.handle_max).toBe(MAX_LINKS - 1);
+  });
+
+  it("a message over the receiver's max-message-size is not sent to it: rejected (dropped here), the next one flows", async () => {
+    const c = await client();
+    const q = `mms-${Math.random().toString(36).slice(2)}`;
+    vhost().declareQueue({ name: q });
+    const sender = await c.openSender(`/queues/${q}`);
+    expect((await c.send(sender, { body: 'x'.repeat(2000) })).outcome).toBe('accepted');
+    expect((await c.send(sender, { body: 'small' })).outcome).toBe('accepted');
+    const receiver = await c.openReceiver({ source: `/queues/${q}`, max_message_size: 600 });
+    const [m] = await collect(receiver, 1);
+    expect(m?.message?.body).toBe('small');
+    expect(vhost().queueInfo(q)?.messageCount).toBe(0);
   });
 });
 
