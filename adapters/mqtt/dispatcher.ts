@@ -8,6 +8,7 @@
  * whichever listener ran first. Writes go straight to the client's stream, as aedes's own
  * write path does; QoS 0 packets are encoded once for all clients.
  */
+import type { Writable } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import type { DeliverablePacket, ClientInternals } from './aedes-internals.js';
 import { FilterIndex } from './filter-index.js';
@@ -43,6 +44,7 @@ export class Dispatcher {
   /** Our unacknowledged QoS 1/2 deliveries per client: packet id -> on PUBACK / PUBCOMP. */
   readonly #unacked = new WeakMap<ClientInternals, Map<number, () => void>>();
   #encodedFor: object | undefined;
+  #encodedQos: Qos = 0;
   #encoded: Buffer = Buffer.alloc(0);
 
   constructor(opts: DispatcherOptions) {
@@ -114,7 +116,19 @@ export class Dispatcher {
       let pending = this.#unacked.get(client);
       if (!pending) this.#unacked.set(client, (pending = new Map<number, () => void>()));
       pending.set(messageId, settled);
-      this.#deliverQos(client, { ...packet, qos, messageId }, done);
+      if (client.clean) {
+        this.#writeQos(client, packet, qos, messageId, done);
+        return;
+      }
+      this.#opts.outgoingUpdate(client, { ...packet, qos, messageId }).then(
+        () => {
+          this.#writeQos(client, packet, qos, messageId, done);
+        },
+        (err: unknown) => {
+          client.emit('error', toError(err));
+          done();
+        },
+      );
     };
     if (!this.#window.submit(client, send)) done();
   }
@@ -124,48 +138,79 @@ export class Dispatcher {
   #deliverQos0(client: ClientInternals, packet: Omit<DeliverablePacket, 'qos'>): void {
     if (!client.connackSent || client.closed) return;
     if (client.conn.writableLength > this.#opts.qos0BufferLimit) return;
-    if (this.#encodedFor !== packet) {
+    corkedWrite(client.conn, this.#encode(packet, 0));
+  }
+
+  /** aedes's `deliverQoS` minus its downgrade to an exact-topic subscription's QoS. The bytes
+   * are encoded once per message and QoS; each client's copy differs in its packet id only. */
+  #writeQos(
+    client: ClientInternals,
+    packet: Omit<DeliverablePacket, 'qos'>,
+    qos: Qos,
+    messageId: number,
+    done: () => void,
+  ): void {
+    if (!client.connected && !client.connecting) {
+      done();
+      return;
+    }
+    const encoded = this.#encode(packet, qos);
+    const bytes = Buffer.allocUnsafe(encoded.length);
+    encoded.copy(bytes);
+    // MQTT 3.1.1 3.3.2: the packet identifier is the last field before the payload.
+    bytes.writeUInt16BE(messageId, encoded.length - packet.payload.length - 2);
+    try {
+      if (!corkedWrite(client.conn, bytes) && !client.errored) {
+        client.waitForDrain(() => {
+          done();
+        });
+        return;
+      }
+    } catch (err) {
+      client.emit('error', toError(err));
+      done();
+      return;
+    }
+    if (done !== noop) setImmediate(done);
+  }
+
+  /** The last message's encoding at one QoS (QoS 1/2 with packet id 1). */
+  #encode(packet: Omit<DeliverablePacket, 'qos'>, qos: Qos): Buffer {
+    if (this.#encodedFor !== packet || this.#encodedQos !== qos) {
       this.#encodedFor = packet;
+      this.#encodedQos = qos;
       const { topic, payload } = packet;
       this.#encoded = mqttPacket.generate({
         cmd: 'publish',
         topic,
         payload,
-        qos: 0,
+        qos,
         retain: false,
         dup: false,
+        ...(qos > 0 ? { messageId: 1 } : {}),
       });
     }
-    client.conn.write(this.#encoded);
+    return this.#encoded;
   }
+}
 
-  /** aedes's `deliverQoS` minus its downgrade to an exact-topic subscription's QoS. */
-  #deliverQos(client: ClientInternals, packet: DeliverablePacket, done: () => void): void {
-    const fail = (err: Error): void => {
-      client.emit('error', err);
-      done();
-    };
-    const write = (): void => {
-      if (!client.connected && !client.connecting) {
-        done();
-        return;
-      }
-      try {
-        if (!mqttPacket.writeToStream(packet, client.conn) && !client.errored) {
-          client.waitForDrain(() => {
-            done();
-          });
-          return;
-        }
-      } catch (err) {
-        fail(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      setImmediate(done);
-    };
-    if (client.clean) write();
-    else this.#opts.outgoingUpdate(client, packet).then(write, fail);
+/** A publisher's read chunk holds many PUBLISH packets, all fanned out in one tick: corked
+ * until the next tick they leave in one writev per socket instead of one write syscall per
+ * packet (mqtt-packet's writeToStream, which aedes writes with, does the same). */
+function corkedWrite(conn: Writable, bytes: Buffer): boolean {
+  if (!conn.writableCorked) {
+    conn.cork();
+    process.nextTick(uncork, conn);
   }
+  return conn.write(bytes);
+}
+
+function uncork(conn: Writable): void {
+  conn.uncork();
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** Packet ids run 1..65535 and wrap [MQTT-2.3.1-1]. */
