@@ -258,6 +258,25 @@ describe('MQTT persistent sessions across a restart (SQLite store)', () => {
     expect(await storedKeys(dir, 'in')).toEqual([]);
   });
 
+  it('[MQTT-3.1.2-8] a clean stop publishes the will of an open connection and removes it from the store', async () => {
+    const dir = dataDir();
+    const first = await start(dir);
+    await leaveSession(first, 'will-watch', 'will/#', 1);
+    await client(first, {
+      clientId: 'open-at-stop',
+      will: { topic: 'will/open', payload: Buffer.from('bye'), qos: 1, retain: false },
+    });
+    await stop(first);
+    expect(await storedKeys(dir, 'will')).toEqual([]);
+
+    const second = await start(dir);
+    const { inbox } = await resume(second, 'will-watch');
+    const pub = await client(second, {});
+    await pub.publishAsync('will/marker', 'm', { qos: 1 });
+    // Published at the stop, and only then: once, before the marker.
+    expect((await inbox.count(2)).map((m) => m.topic)).toEqual(['will/open', 'will/marker']);
+  });
+
   it('[MQTT-3.1.2-6] a clean-session-1 CONNECT after a restart discards the stored session', async () => {
     const dir = dataDir();
     const first = await start(dir);
