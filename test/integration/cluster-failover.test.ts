@@ -70,6 +70,27 @@ describe('cluster: node failure', () => {
   });
 });
 
+describe('cluster: node shutdown', () => {
+  it('SIGTERM of a node holding unacked messages gives them back at once (long before the node timeout)', async () => {
+    cluster = await startCluster(['a', 'b'], { nodeTimeoutMs: 60_000 });
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const onA = await (await amqp(a)).createConfirmChannel();
+    await onA.assertQueue('graceful', { durable: true });
+    await onA.prefetch(3);
+    const held = await consumeInto(onA, 'graceful'); // never acks
+    for (let i = 0; i < 3; i++) onA.sendToQueue('graceful', Buffer.from(String(i)));
+    await onA.waitForConfirms();
+    await held.take(3);
+    const onB = await (await amqp(b)).createChannel();
+    await onB.checkQueue('graceful');
+    const inbox = await consumeInto(onB, 'graceful', { noAck: true });
+    await a.kill('SIGTERM');
+    const back = await inbox.take(3);
+    expect(back.every((m) => m.fields.redelivered)).toBe(true);
+    expect(back.map((m) => m.content.toString()).sort()).toEqual(['0', '1', '2']);
+  });
+});
+
 describe('cluster: Redis restart', () => {
   it('publishes are refused (basic.nack) while Redis is down, and served again once it is back; topology made meanwhile spreads', async () => {
     cluster = await startCluster(['a', 'b']);
