@@ -9,6 +9,10 @@ import { decodeMessage } from './message-decode.js';
 import { messageFromWire } from './message-in.js';
 import { announceMaxMessageSize, grantedCredit } from './rhea-internals.js';
 
+const ACCEPTED = 'accepted';
+const RELEASED = 'released';
+type Outcome = typeof ACCEPTED | typeof RELEASED | Condition;
+
 /** Where one message goes, after the target (or, for the anonymous terminus, its `to`). */
 interface Route {
   readonly exchange: string;
@@ -83,31 +87,23 @@ export class IncomingLink {
       return;
     }
     if (result.status === 'unroutable') {
-      this.#settle(delivery, (d) => {
-        d.release();
-      });
+      this.#settle(delivery, RELEASED);
     } else if (result.status === 'refused') {
-      this.#settle(delivery, (d) => {
-        d.reject({
-          condition: 'amqp:resource-limit-exceeded',
-          description: `queue '${result.refusedBy ?? ''}' is full`,
-        });
+      this.#settle(delivery, {
+        condition: 'amqp:resource-limit-exceeded',
+        description: `queue '${result.refusedBy ?? ''}' is full`,
       });
     } else if (result.committed) {
       result.committed.then(
         () => {
-          this.#settle(delivery, (d) => {
-            d.accept();
-          });
+          this.#settle(delivery, ACCEPTED);
         },
         (err: unknown) => {
           this.#failed(delivery, err);
         },
       );
     } else {
-      this.#settle(delivery, (d) => {
-        d.accept();
-      });
+      this.#settle(delivery, ACCEPTED);
     }
   }
 
@@ -150,9 +146,7 @@ export class IncomingLink {
         : err instanceof ConditionError
           ? { condition: err.condition, description: err.description, scope: 'message' }
           : toAmqp10Error(err);
-    this.#settle(delivery, (d) => {
-      d.reject({ condition: e.condition, description: e.description });
-    });
+    this.#settle(delivery, { condition: e.condition, description: e.description });
     if (e.scope === 'connection') this.#host.fail(err);
     else if (e.scope === 'link' && this.#target && !this.#closed) {
       this.#closed = true;
@@ -160,12 +154,18 @@ export class IncomingLink {
     }
   }
 
-  #settle(delivery: RheaDelivery, outcome: (d: RheaDelivery) => void): void {
+  /** Settle with an outcome (AMQP 1.0 3.4): accepted, released, or rejected with an error.
+   * Plain values, not a closure per message. */
+  #settle(delivery: RheaDelivery, outcome: Outcome): void {
     this.#inFlight--;
     // Pre-settled transfers (at most once) get no disposition (AMQP 1.0 2.6.12), but rhea must
     // still see them settled here to free their slot in the session window.
     if (delivery.remote_settled) delivery.update(true);
-    else if (!this.#receiver.is_closed()) outcome(delivery);
+    else if (!this.#receiver.is_closed()) {
+      if (outcome === ACCEPTED) delivery.accept();
+      else if (outcome === RELEASED) delivery.release();
+      else delivery.reject(outcome);
+    }
     this.#replenish();
   }
 
