@@ -235,8 +235,10 @@ async function runBroker(
   const stats = () => broker.stats();
   const port = broker.endpoints.mqtt ?? 0;
   const results = new Map<string, SubResult & BrokerStats>();
+  // idle cost first: after the scenarios, RSS also falls as their buffers are given back
+  const idle = await idleCost(port, stats);
   for (const s of selected) results.set(s.name, await runScenario(port, stats, s));
-  return { results, idle: await idleCost(port, stats) };
+  return { results, idle };
 }
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
