@@ -173,7 +173,15 @@ export class Cluster {
   *#streams(): Iterable<StreamRef> {
     for (const q of this.#queues) {
       if (q.deleted) this.#queues.delete(q);
-      else yield { key: q.streamKey, usedKey: q.usedKey, idle: q.idle };
+      else
+        yield {
+          key: q.streamKey,
+          usedKey: q.usedKey,
+          idle: q.idle,
+          backlog: (n) => {
+            q.setBacklog(n);
+          },
+        };
     }
   }
 

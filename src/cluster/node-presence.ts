@@ -8,6 +8,8 @@ export interface StreamRef {
   readonly usedKey: string;
   /** This node neither holds nor reads anything of it. */
   readonly idle: boolean;
+  /** Told, each pass, how many messages wait in the stream for any node. */
+  backlog(count: number): void;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface StreamRef {
  * missing for two passes in a row (one missed pass can be a Redis restart that every node is
  * about to repair) is dead, and its pending messages go back to the queue (StreamOps.reclaim,
  * atomic per message). A node also returns its own pending entries of a queue it is idle on
- * (a message delivered to a read it had just abandoned).
+ * (a message delivered to a read it had just abandoned). The same pass refreshes each queue's
+ * backlog (its message count as the management API and declare-ok show it).
  *
  * Why not XAUTOCLAIM on idle time: a live consumer that holds a message longer than the idle
  * limit (slow work, prefetch) would lose it to another node and it would be processed twice;
@@ -83,6 +86,7 @@ export class NodePresence {
   async #reclaim(): Promise<void> {
     const missing = new Set<string>();
     for (const s of this.#streams()) {
+      s.backlog(await this.#ops.backlog(s.key));
       for (const name of await this.#ops.consumers(s.key)) {
         if (name === this.#consumer) {
           // Idle for a whole timeout: not one a read of this node is just taking.

@@ -170,6 +170,22 @@ export class StreamOps {
     }
   }
 
+  /** Messages in the stream not yet delivered to any node (XINFO GROUPS `lag`; when Redis
+   * cannot tell, after a purge, the stream length minus the pending entries). */
+  async backlog(key: string): Promise<number> {
+    try {
+      const groups = (await this.#redis.xinfo('GROUPS', key)) as unknown[][];
+      const g = groups.find((row) => row[1] === GROUP) ?? [];
+      const field = (name: string): unknown => g[g.indexOf(name) + 1];
+      const lag = field('lag');
+      if (typeof lag === 'number') return lag;
+      return Math.max(0, (await this.#redis.xlen(key)) - Number(field('pending') ?? 0));
+    } catch (err) {
+      if (err instanceof Error && /no such key/i.test(err.message)) return 0;
+      throw err;
+    }
+  }
+
   /** Purge: the messages nobody holds (held ones come back only if their holder requeues). */
   async trim(key: string): Promise<void> {
     await this.#redis.xtrim(key, 'MAXLEN', 0);

@@ -49,8 +49,8 @@ type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
  *
  * `x-expires` and auto-delete are decided with the other nodes' use of the queue (the `used`
  * hash). Per node, not cluster-wide (docs/cluster.md): `x-max-length*` (not enforced),
- * priorities (stream order), message counts (this node's buffer), `basic.get` (sees only what
- * this node has fetched).
+ * priorities (stream order), `basic.get` (sees only what this node has fetched). Message
+ * counts are the stream's backlog as of the last presence pass.
  */
 export class StreamQueue extends Queue {
   readonly #ctx: StreamQueueContext;
@@ -173,7 +173,7 @@ export class StreamQueue extends Queue {
     super.dispatch();
     // A delivery settled with requeue after its consumer left (a channel closing) lands in
     // the local buffer with nobody to take it here.
-    if (this.#consumers.size === 0 && this.messageCount > 0) this.#giveBack();
+    if (this.#consumers.size === 0 && super.messageCount > 0) this.#giveBack();
     else this.#feed();
   }
 
@@ -203,7 +203,7 @@ export class StreamQueue extends Queue {
       room += Math.min(c.room, batch);
       window += Math.min(c.room + c.unsettled, batch);
     }
-    const want = Math.min(room, batch) - this.messageCount;
+    const want = Math.min(room, batch) - super.messageCount;
     return { want, now: want * 2 >= Math.min(window, batch) };
   }
 
@@ -324,6 +324,19 @@ export class StreamQueue extends Queue {
       },
       noGroup ? 0 : RETRY_MS,
     );
+  }
+
+  /** Messages waiting in Redis for any node (refreshed by the presence pass) plus those this
+   * node has fetched and not handed out. */
+  override get messageCount(): number {
+    return super.messageCount + this.#backlog;
+  }
+
+  #backlog = 0;
+
+  /** From the presence pass (node-presence.ts). */
+  setBacklog(count: number): void {
+    this.#backlog = count;
   }
 
   get streamKey(): string {

@@ -114,6 +114,21 @@ describe('cluster: shared topology', () => {
     expect((await inbox.one()).content.toString()).toBe('hello d');
   });
 
+  it("a shared queue's message count (declare-ok) is its backlog in Redis, on every node", async () => {
+    const onA = await (await amqp(a)).createConfirmChannel();
+    await onA.assertQueue('counted', { durable: true });
+    for (let i = 0; i < 5; i++) onA.sendToQueue('counted', Buffer.from(String(i)));
+    await onA.waitForConfirms();
+    const connB = await amqp(b);
+    await queueVisible(connB, 'counted');
+    const onB = await connB.createChannel();
+    // Refreshed every presence pass (a third of the node timeout).
+    const deadline = Date.now() + 5_000;
+    while ((await onB.checkQueue('counted')).messageCount !== 5) {
+      expect(Date.now()).toBeLessThan(deadline);
+    }
+  });
+
   it('a queue deleted on node B is gone on node A', async () => {
     const connA = await amqp(a);
     const onA = await connA.createChannel();
