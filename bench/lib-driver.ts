@@ -1,9 +1,11 @@
 /**
  * The shared driver: brokers in their own processes, a subscribing and a publishing client
  * process per run (bench/lib-worker.ts), broker CPU and RSS around each run, and the rows.
- * A scenario runs against the gateway and every anchor that can serve it; a scenario with
- * `halfRate` runs again at half of the lowest full rate measured among those brokers, so all of
- * them see the same offered load below saturation (latency at a fixed rate).
+ * A scenario runs against the gateway and every anchor that can serve it. A scenario with
+ * `halfRate` runs again at a fixed offered load: half of the gateway's full rate, for the
+ * gateway and every anchor that reached at least that full rate; and when an anchor was slower,
+ * also at half of the slowest full rate, for all of them. So every fixed-rate row is at most
+ * half of its broker's capacity, and brokers are compared at the same load.
  */
 import { fileURLToPath } from 'node:url';
 import type { GatewayConfigInput } from '../src/config/schema.js';
@@ -171,15 +173,21 @@ export async function runScenarios(
         if (row.msgsPerSec) full.set(kind, row);
         out.push(row);
       }
-      if (!s.halfRate || full.size === 0) continue;
-      const total = Math.min(...[...full.values()].map((r) => r.msgsPerSec ?? 0)) / 2;
-      // the publishers' rate, not the deliveries': a fan-out delivers `fanout` per publish
-      const fanout = s.flow.expected / (s.flow.messages * s.flow.publishers);
-      const flow = atRate(s.flow, total / fanout, ctx.quick ? s.halfRate / 2 : s.halfRate);
-      for (const [kind] of full) {
-        const b = brokers.get(kind) as Broker;
-        const name = `${s.name} @ half rate (${fmt(total)} msg/s)`;
-        out.push(await measured({ group, scenario: name, broker: kind, rate: total }, b, flow));
+      const seconds = ctx.quick ? (s.halfRate ?? 0) / 2 : (s.halfRate ?? 0);
+      const gateway = full.get('gateway')?.msgsPerSec;
+      if (!seconds || gateway === undefined) continue;
+      const slowest = Math.min(...[...full.values()].map((r) => r.msgsPerSec ?? 0));
+      for (const total of new Set([gateway / 2, slowest / 2])) {
+        // the publishers' rate, not the deliveries': a fan-out delivers `fanout` per publish
+        const fanout = s.flow.expected / (s.flow.messages * s.flow.publishers);
+        const flow = atRate(s.flow, total / fanout, seconds);
+        const label = total === gateway / 2 ? 'half the gateway rate' : 'half the slowest rate';
+        const name = `${s.name} @ ${fmt(total)} msg/s (${label})`;
+        for (const [kind, r] of full) {
+          if ((r.msgsPerSec ?? 0) < total * 2) continue;
+          const base = { group, scenario: name, broker: kind, rate: total };
+          out.push(await measured(base, brokers.get(kind) as Broker, flow));
+        }
       }
     }
     return out;
