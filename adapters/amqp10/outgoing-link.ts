@@ -51,33 +51,23 @@ export class OutgoingLink implements ConsumerSink {
       this.resume();
     });
     sender.on('accepted', (ctx: EventContext) => {
-      this.#settle(ctx, (d) => {
-        d.ack();
-      });
+      this.#settle(ctx, 'ack');
     });
     sender.on('released', (ctx: EventContext) => {
-      this.#settle(ctx, (d) => {
-        d.nack(true);
-      });
+      this.#settle(ctx, 'requeue');
     });
     sender.on('rejected', (ctx: EventContext) => {
-      this.#settle(ctx, (d) => {
-        d.nack(false);
-      });
+      this.#settle(ctx, 'drop');
     });
     // AMQP 1.0 3.4.5 modified: undeliverable-here -> not back to this queue (dead-letter or
     // drop, as RabbitMQ does); otherwise delivery-failed -> requeue, counted as redelivery.
     sender.on('modified', (ctx: EventContext) => {
       const outcome = ctx.delivery?.remote_state as { undeliverable_here?: boolean } | undefined;
-      this.#settle(ctx, (d) => {
-        d.nack(outcome?.undeliverable_here !== true);
-      });
+      this.#settle(ctx, outcome?.undeliverable_here === true ? 'drop' : 'requeue');
     });
     // Settled with no outcome: nothing says it was processed, so it goes back to the queue.
     sender.on('settled', (ctx: EventContext) => {
-      this.#settle(ctx, (d) => {
-        d.nack(true);
-      });
+      this.#settle(ctx, 'requeue');
     });
   }
 
@@ -190,7 +180,9 @@ export class OutgoingLink implements ConsumerSink {
     this.#sender.set_drained(true);
   }
 
-  #settle(ctx: EventContext, apply: (d: Delivery) => void): void {
+  /** The client's outcome for a delivery, to the core: ack, nack with requeue, or nack without
+   * (dead-letter or drop). */
+  #settle(ctx: EventContext, outcome: 'ack' | 'requeue' | 'drop'): void {
     const rheaDelivery = ctx.delivery;
     if (!rheaDelivery) return;
     const delivery = this.#unsettled.get(rheaDelivery);
@@ -199,7 +191,8 @@ export class OutgoingLink implements ConsumerSink {
     // After the link closed, its unsettled deliveries are back in the queue already.
     if (this.#closed) return;
     try {
-      apply(delivery);
+      if (outcome === 'ack') delivery.ack();
+      else delivery.nack(outcome === 'requeue');
     } catch (err) {
       this.#host.log.warn({ err }, 'AMQP 1.0 settlement refused by the core');
     }
