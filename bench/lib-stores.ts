@@ -4,9 +4,10 @@
  * as its last line; `--backlog <port> <n>` leaves `n` stored messages nobody consumes, for the
  * SQLite file's bytes per message), and one row per store with its ratio to memory.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { benchGatewayConfig, startBroker } from './lib-brokers.js';
 import { fmt, printRows, type BenchRow } from './lib-measure.js';
 import { lines, spawnRole } from './lib-proc.js';
@@ -49,8 +50,17 @@ async function clientRole(file: string, args: readonly string[]): Promise<string
   }
 }
 
-const dbBytes = (dir: string): number =>
-  statSync(join(dir, 'gateway.db')).size + statSync(join(dir, 'gateway.db-wal')).size;
+/** Bytes in use in the gateway's SQLite database (WAL included): pages minus free pages, so
+ * pages freed by the consumed messages of the run before and reused do not hide growth. */
+function dbBytes(dir: string): number {
+  const db = new Database(join(dir, 'gateway.db'), { readonly: true, fileMustExist: true });
+  try {
+    const pragma = (name: string): number => Number(db.pragma(name, { simple: true }));
+    return (pragma('page_count') - pragma('freelist_count')) * pragma('page_size');
+  } finally {
+    db.close();
+  }
+}
 
 async function measureStore(b: StoreBench, store: (typeof STORES)[number]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-store-'));
