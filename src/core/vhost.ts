@@ -578,6 +578,7 @@ export class Vhost implements VhostApi, QueueHooks {
       // A DLX that is missing or unusable drops the message, as in RabbitMQ.
       return;
     }
+    this.cluster?.forward(next);
     const deaths = deathsOf(headers['x-death']);
     const now = Date.now();
     for (const q of targets) {

@@ -357,6 +357,25 @@ describe('cluster: competing consumers', () => {
     await queueGone(connB, 'expiring');
   });
 
+  it('a message rejected on node B reaches, through its DLX, an exclusive queue on node C', async () => {
+    const onC = await (await amqp(c)).createChannel();
+    await onC.assertExchange('dlx.fan', 'fanout', { durable: false });
+    const { queue } = await onC.assertQueue('', { exclusive: true });
+    await onC.bindQueue(queue, 'dlx.fan', '');
+    const dead = await consumeInto(onC, queue, { noAck: true });
+    await onC.assertQueue('work-dlx2', { durable: true, deadLetterExchange: 'dlx.fan' });
+    const connB = await amqp(b);
+    await queueVisible(connB, 'work-dlx2');
+    const onB = await connB.createConfirmChannel();
+    onB.sendToQueue('work-dlx2', Buffer.from('to the dead'));
+    await onB.waitForConfirms();
+    const work = await consumeInto(onB, 'work-dlx2');
+    onB.reject(await work.one(), false);
+    const d = await dead.one();
+    expect(d.content.toString()).toBe('to the dead');
+    expect(d.properties.headers?.['x-first-death-queue']).toBe('work-dlx2');
+  });
+
   it('MQTT $share group with members on two nodes: each message to one member', async () => {
     const members = await Promise.all([mqttOn(a, 'share-1'), mqttOn(c, 'share-2')]);
     const inboxes = members.map((m) => new Inbox(m));
