@@ -238,3 +238,45 @@ describe('message-id / correlation-id keep their AMQP type (AMQP 1.0 3.2.4, anch
     expect(messageIdTypecode(m)).toBe(0xa1);
   });
 });
+
+describe('decoding sections (AMQP 1.0 3.2)', () => {
+  const t = rhea.types as unknown as {
+    Writer: new () => { write(v: unknown): void; toBuffer(): Buffer };
+    described(d: unknown, v: unknown): unknown;
+    wrap_symbol(s: string): unknown;
+    wrap_ulong(n: number): unknown;
+    wrap(v: unknown): unknown;
+    wrap_list(l: unknown[]): unknown;
+    wrap_uuid(b: Buffer): unknown;
+  };
+  function sections(...items: [descriptor: string | number, value: unknown][]): Buffer {
+    const w = new t.Writer();
+    for (const [d, v] of items)
+      w.write(t.described(typeof d === 'string' ? t.wrap_symbol(d) : t.wrap_ulong(d), v));
+    return w.toBuffer();
+  }
+
+  it('sections named by symbolic descriptors decode like numeric ones', () => {
+    const wire = decodeMessage(
+      sections(
+        ['amqp:properties:list', t.wrap_list([t.wrap_uuid(Buffer.alloc(16, 1)), null, 'to-x'])],
+        ['amqp:data:binary', t.wrap(Buffer.from('abc'))],
+      ),
+    );
+    expect(wire.message_id).toEqual(['uuid', Buffer.alloc(16, 1).toString('base64')]);
+    expect(wire.to).toBe('to-x');
+    expect(wire.body.toString()).toBe('abc');
+  });
+
+  it('an encoded body keeps its bytes and leaves out delivery-annotations and footer', () => {
+    const body = sections([0x76, t.wrap([1, 2])], [0x76, t.wrap(['x'])]);
+    const bytes = Buffer.concat([
+      sections([0x71, t.wrap({ ignored: 1 })]),
+      body,
+      sections([0x78, t.wrap({ footer: 1 })]),
+    ]);
+    const wire = decodeMessage(bytes);
+    expect(wire.bodyKind).toBe('encoded');
+    expect(wire.body).toEqual(body);
+  });
+});
