@@ -192,15 +192,29 @@ async function runIdle(port: number, n: number): Promise<void> {
 
 // ------------------------------------------------------------------ the run
 
-/** Broker RSS growth per idle connection. */
-async function idleCost(port: number, stats: () => Promise<BrokerStats>): Promise<number> {
+interface IdleCost {
+  readonly rss: number;
+  /** JS heap + external, after a full GC; Node brokers only. */
+  readonly heap: number | undefined;
+}
+
+/** Broker RSS and heap growth per idle connection. RSS alone misleads for the gateway: the
+ * scrypt logins' 16 MiB work areas stay in the allocator's arenas after they are freed. */
+async function idleCost(
+  port: number,
+  stats: () => Promise<BrokerStats & { readonly heap?: number }>,
+): Promise<IdleCost> {
   const before = await stats();
   const idle = spawnRole(['--idle', String(port), String(IDLE_CONNECTIONS)]);
   await lines(idle)();
   const after = await stats();
   idle.stdin?.end();
   await stopProcess(idle);
-  return (after.rss - before.rss) / IDLE_CONNECTIONS;
+  const heap =
+    after.heap !== undefined && before.heap !== undefined
+      ? (after.heap - before.heap) / IDLE_CONNECTIONS
+      : undefined;
+  return { rss: (after.rss - before.rss) / IDLE_CONNECTIONS, heap };
 }
 
 async function runScenario(
@@ -227,11 +241,13 @@ async function runScenario(
   };
 }
 
+const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
+
 /** All scenarios and the idle cost on one broker. */
 async function runBroker(
   broker: Broker,
   selected: readonly Scenario[],
-): Promise<{ results: Map<string, SubResult & BrokerStats>; idle: number }> {
+): Promise<{ results: Map<string, SubResult & BrokerStats>; idle: IdleCost }> {
   const stats = () => broker.stats();
   const port = broker.endpoints.mqtt ?? 0;
   const results = new Map<string, SubResult & BrokerStats>();
@@ -272,7 +288,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       rows.push({
         ...base,
         scenario: `${fmt(IDLE_CONNECTIONS)} idle connections`,
-        note: `${(idle / 1024).toFixed(1)} KiB RSS per idle connection`,
+        note: `${kib(idle.rss)} KiB RSS${idle.heap === undefined ? '' : ` (${kib(idle.heap)} KiB heap)`} per idle connection`,
       });
     }
   });

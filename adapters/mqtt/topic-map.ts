@@ -32,14 +32,34 @@ const AMQP_PLAIN = /^[^%/]*$/;
 const toAmqp = (m: string): string => TO_AMQP[m] ?? m;
 const toMqtt = (m: string): string => TO_MQTT[m] ?? m;
 
+/** Translations kept: devices publish to the same topics over and over, and a publish is
+ * translated twice (permission check, core message) and back once (delivery). A Map lookup
+ * costs a third of a translation. Bounded in entries and key length; emptied when full. */
+const CACHE_ENTRIES = 4096;
+const CACHE_MAX_KEY = 256;
+
+function memo<R>(translate: (s: string) => R): (s: string) => R {
+  const cache = new Map<string, R>();
+  return (s) => {
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const r = translate(s);
+    if (s.length <= CACHE_MAX_KEY && r !== undefined) {
+      if (cache.size >= CACHE_ENTRIES) cache.clear();
+      cache.set(s, r);
+    }
+    return r;
+  };
+}
+
 /** MQTT topic name `a/b` -> AMQP routing key `a.b`. */
-export function topicToRoutingKey(topic: string): string {
+export const topicToRoutingKey = memo((topic: string): string => {
   if (MQTT_PLAIN.test(topic)) return topic.replaceAll('/', '.');
   return topic
     .split('/')
     .map((level) => level.replace(MQTT_SPECIAL, toAmqp))
     .join('.');
-}
+});
 
 /** MQTT topic filter `a/+/#` -> AMQP binding pattern `a.*.#`. */
 export function filterToPattern(filter: string): string {
@@ -53,11 +73,11 @@ export function filterToPattern(filter: string): string {
 
 /** AMQP routing key `a.b` -> MQTT topic name `a/b`; undefined when the key holds `#` or `+`,
  * which an MQTT topic name may not contain [MQTT-4.7.1-1]. */
-export function routingKeyToTopic(routingKey: string): string | undefined {
+export const routingKeyToTopic = memo((routingKey: string): string | undefined => {
   if (MQTT_WILDCARD.test(routingKey)) return undefined;
   if (AMQP_PLAIN.test(routingKey)) return routingKey.replaceAll('.', '/');
   return routingKey
     .split('.')
     .map((word) => word.replace(AMQP_SPECIAL, toMqtt))
     .join('/');
-}
+});

@@ -71,4 +71,21 @@ describe('MQTT <-> AMQP topic translation', () => {
       }),
     );
   });
+
+  it('translates the same from its cache, past the cache bound and for long topics', () => {
+    // 5,000 distinct topics overflow the 4,096-entry cache; the second pass hits it.
+    const topics = Array.from({ length: 5000 }, (_, i) => `c/${i}/v1.${i}`);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [i, t] of topics.entries()) {
+        expect(topicToRoutingKey(t)).toBe(`c.${i}.v1%2E${i}`);
+        expect(routingKeyToTopic(`c.${i}.v1%2E${i}`)).toBe(t);
+      }
+    }
+    const long = `${'x'.repeat(300)}/a.b`;
+    expect(topicToRoutingKey(long)).toBe(`${'x'.repeat(300)}.a%2Eb`);
+    expect(topicToRoutingKey(long)).toBe(`${'x'.repeat(300)}.a%2Eb`);
+    // undefined (a wildcard in the key) is not cached as a hit
+    expect(routingKeyToTopic('a.#')).toBeUndefined();
+    expect(routingKeyToTopic('a.#')).toBeUndefined();
+  });
 });
