@@ -50,6 +50,8 @@ export interface DeliveryResult {
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
+  /** The run was cut at its time cap before every message arrived. */
+  readonly capped?: boolean;
 }
 
 /** One line of the suite's table. `broker` is `gateway` or an anchor; `rate` is the offered
@@ -69,6 +71,8 @@ export interface BenchRow {
   readonly rssMiB?: number;
   /** Broker CPU time per delivered message, microseconds. */
   readonly cpuUsPerMsg?: number;
+  /** Cut at the time cap: `delivered < expected` is not a loss. */
+  readonly capped?: boolean;
   /** A figure the columns above do not hold, or why the row has no numbers. */
   readonly note?: string;
 }
@@ -90,6 +94,7 @@ export function deliveryRow(
     p999: r.p999,
     rssMiB: rss / 2 ** 20,
     cpuUsPerMsg: r.delivered > 0 ? cpuMicros / r.delivered : 0,
+    ...(r.capped ? { capped: true } : {}),
   };
 }
 
@@ -110,10 +115,12 @@ export function printRows(rows: readonly BenchRow[]): void {
   );
 }
 
-/** "lost N of M" when a consumer got fewer messages than were sent. */
+/** "lost N of M" when a consumer got fewer messages than were sent; for a run cut at its
+ * time cap, how many arrived by then. */
 export function lossNote(r: BenchRow): string | undefined {
   if (r.delivered === undefined || r.expected === undefined || r.delivered >= r.expected) {
     return undefined;
   }
+  if (r.capped) return `cut at the time cap: ${fmt(r.delivered)} of ${fmt(r.expected)} delivered`;
   return `lost ${fmt(r.expected - r.delivered)} of ${fmt(r.expected)}`;
 }

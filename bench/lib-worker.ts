@@ -1,8 +1,9 @@
 /**
  * The client process of a flow (bench/lib-driver.ts spawns it):
  *   --sub <endpoints> <flow>: opens the subscribing side, prints `ready`, counts deliveries and
- *     prints one DeliveryResult line when all arrived, or when none came for IDLE_MS (a broker
- *     that dropped messages shows as a lower count instead of a hang);
+ *     prints one DeliveryResult line when all arrived, when none came for IDLE_MS (a broker
+ *     that dropped messages shows as a lower count instead of a hang), or CAP_MS after the
+ *     first (`capped`: msgs/s holds, the rest was not waited for);
  *   --pub <endpoints> <flow>: opens `publishers` connections, prints `connected`, waits for a
  *     line on stdin, then each sends `messages` at `rate`; closes them and prints `done`.
  */
@@ -24,6 +25,8 @@ import {
 import { percentiles, type DeliveryResult } from './lib-measure.js';
 
 const IDLE_MS = 5000;
+/** A run is cut this long after its first delivery (a slow anchor would take minutes). */
+const CAP_MS = 60_000;
 /** Until the first delivery: the publishers' process has to start and connect. */
 const START_MS = 60_000;
 
@@ -60,6 +63,8 @@ async function runSub(ep: Endpoints, flow: Flow): Promise<DeliveryResult> {
   let delivered = 0;
   let first = 0;
   let last = 0;
+  // written by the watch timer (an object, so the compiler sees it can change)
+  const cut = { capped: false };
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const close = await subscribe(ep, flow, (sent) => {
@@ -73,6 +78,10 @@ async function runSub(ep: Endpoints, flow: Flow): Promise<DeliveryResult> {
   process.stdout.write('ready\n');
   const watch = setInterval(() => {
     if (delivered === 0 ? now() - readyAt > START_MS : now() - last > IDLE_MS) finish();
+    else if (delivered > 0 && now() - first > CAP_MS) {
+      cut.capped = true;
+      finish();
+    }
   }, 250);
   await finished;
   clearInterval(watch);
@@ -81,6 +90,7 @@ async function runSub(ep: Endpoints, flow: Flow): Promise<DeliveryResult> {
     delivered,
     expected: flow.expected,
     seconds: (last - first) / 1000,
+    ...(cut.capped ? { capped: true } : {}),
     ...percentiles(latencies.subarray(0, Math.min(delivered, flow.expected))),
   };
 }

@@ -32,6 +32,8 @@ function ratio(row: BenchRow, rows: readonly BenchRow[]): string {
     (r) => r.group === row.group && r.scenario === row.scenario && r.broker === 'gateway',
   );
   if (!gw?.msgsPerSec || !row.msgsPerSec) return '';
+  // a broker that lost messages has no rate to compare
+  if ([gw, row].some((r) => lossNote(r)?.startsWith('lost'))) return '';
   if (row.rate === 0) return `${(gw.msgsPerSec / row.msgsPerSec).toFixed(2)}x`;
   return gw.p99 && row.p99 ? `p99 ${(row.p99 / gw.p99).toFixed(2)}x` : '';
 }
@@ -72,8 +74,10 @@ export async function runSuite(
     for (const name of names) {
       const mod = (await import(new URL(`${name}.ts`, here).href)) as Scenario;
       process.stdout.write(`\n== ${name} ==\n`);
+      const start = Date.now();
       try {
         rows.push(...(await mod.run(ctx)));
+        process.stdout.write(`(${name}: ${((Date.now() - start) / 1000).toFixed(0)} s)\n`);
       } catch (err) {
         // one broken group must not cost the rest of a 15-minute run
         const note = `failed: ${err instanceof Error ? err.message : String(err)}`;
