@@ -2,15 +2,8 @@
 import { once } from 'node:events';
 import { connect, type Channel, type ConfirmChannel } from 'amqplib';
 import type { Endpoints } from './lib-brokers.js';
-import {
-  fill,
-  sentAt,
-  type Arrive,
-  type CloseAll,
-  type Publisher,
-  type PubSide,
-  type SubSide,
-} from './lib-flow.js';
+import { fill, sentAt } from './lib-flow.js';
+import type { Arrive, CloseAll, Publisher, PubSide, SubSide } from './lib-flow.js';
 
 /** Unconfirmed publishes a confirming publisher keeps in flight. */
 const CONFIRM_WINDOW = 1000;

@@ -3,14 +3,8 @@ import { connect as amqp091Connect } from 'amqplib';
 import rhea, { type EventContext } from 'rhea';
 import type { Endpoints } from './lib-brokers.js';
 import { amqpUrl, declareQueue } from './lib-client-amqp091.js';
-import {
-  sentAt,
-  type Arrive,
-  type CloseAll,
-  type Publisher,
-  type PubSide,
-  type SubSide,
-} from './lib-flow.js';
+import { sentAt } from './lib-flow.js';
+import type { Arrive, CloseAll, Publisher, PubSide, SubSide } from './lib-flow.js';
 
 /** The gateway and RabbitMQ 4 name a queue `/queues/<q>`; RabbitMQ 3.x's plugin `/amq/queue/<q>`. */
 const queueAddress = (ep: Endpoints, queue: string): string =>

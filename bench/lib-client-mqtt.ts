@@ -2,15 +2,8 @@
 import { once } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Endpoints } from './lib-brokers.js';
-import {
-  fill,
-  sentAt,
-  type Arrive,
-  type CloseAll,
-  type Publisher,
-  type PubSide,
-  type SubSide,
-} from './lib-flow.js';
+import { fill, sentAt } from './lib-flow.js';
+import type { Arrive, CloseAll, Publisher, PubSide, SubSide } from './lib-flow.js';
 
 /** QoS 1 publishes one publisher keeps unacknowledged. */
 const QOS1_WINDOW = 100;

@@ -7,15 +7,8 @@ import { once } from 'node:events';
 import { Client, StompHeaders, type IMessage } from '@stomp/stompjs';
 import WebSocket from 'ws';
 import type { Endpoints } from './lib-brokers.js';
-import {
-  BODY_SIZE,
-  sentAt,
-  type Arrive,
-  type CloseAll,
-  type Publisher,
-  type PubSide,
-  type SubSide,
-} from './lib-flow.js';
+import { BODY_SIZE, sentAt } from './lib-flow.js';
+import type { Arrive, CloseAll, Publisher, PubSide, SubSide } from './lib-flow.js';
 
 const CONNECT =
   'CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\nheart-beat:0,0\n\n\0';
