@@ -14,7 +14,17 @@ describe('AMQP 0-9-1 §1.4.2.2 connection.start-ok SASL responses', () => {
 
   it('AMQPLAIN: a field table with LOGIN and PASSWORD', () => {
     const response = encodeTable({ LOGIN: 'u', PASSWORD: 'p' }).subarray(4);
-    expect(parseSaslResponse('AMQPLAIN', response)).toEqual({ mechanism: 'AMQPLAIN', username: 'u', password: 'p' });
+    expect(parseSaslResponse('AMQPLAIN', response)).toEqual({
+      mechanism: 'AMQPLAIN',
+      username: 'u',
+      password: 'p',
+    });
+  });
+
+  it('EXTERNAL (RFC 4422 appendix A): the response is ignored, the verified certificate decides at login', () => {
+    expect(parseSaslResponse('EXTERNAL', Buffer.from('someone-else'))).toEqual({
+      mechanism: 'EXTERNAL',
+    });
   });
 
   it('refuses malformed responses and unknown mechanisms with 403 ACCESS_REFUSED', () => {
@@ -22,7 +32,7 @@ describe('AMQP 0-9-1 §1.4.2.2 connection.start-ok SASL responses', () => {
       ['PLAIN', Buffer.from('guest')],
       ['AMQPLAIN', Buffer.from([5, 0x4c])],
       ['AMQPLAIN', encodeTable({ LOGIN: 'u' }).subarray(4)],
-      ['EXTERNAL', Buffer.alloc(0)],
+      ['CRAM-MD5', Buffer.alloc(0)],
     ] as const) {
       let err: unknown;
       try {
