@@ -198,8 +198,9 @@ interface IdleCost {
   readonly heap: number | undefined;
 }
 
-/** Broker RSS and heap growth per idle connection. RSS alone misleads for the gateway: the
- * scrypt logins' 16 MiB work areas stay in the allocator's arenas after they are freed. */
+/** Broker RSS and heap growth per idle connection. The RSS delta swings with the allocator
+ * (each gateway login's scrypt allocates 16 MiB; with MALLOC_MMAP_THRESHOLD_=131072 one run's
+ * gateway delta fell from 60 to 2 KiB per connection); the heap delta is the stable figure. */
 async function idleCost(
   port: number,
   stats: () => Promise<BrokerStats & { readonly heap?: number }>,
