@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { pendingBatch, type PendingBatch } from './pending-batch.js';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { BrokerError } from '../core/errors.js';
 import type {
@@ -20,6 +21,8 @@ import { byKey } from './record-order.js';
 import { decodeMessage, decodeValue, encodeMessageMeta, encodeValue } from './message-codec.js';
 import { decodeQueue, encodeQueue } from './queue-record.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { READ_SQL, WRITE_INDEX as W } from './sqlite-sql.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
@@ -32,59 +35,38 @@ export interface SqliteStoreOptions {
 
 export const DB_FILE = 'gateway.db';
 
-type Op = () => void;
+type Reads = { readonly [K in keyof typeof READ_SQL]: Database.Statement };
 
-const SQL = {
-  putExchange: 'INSERT OR REPLACE INTO exchanges (vhost, name, spec) VALUES (?, ?, ?)',
-  deleteExchange: 'DELETE FROM exchanges WHERE vhost = ? AND name = ?',
-  putQueue: 'INSERT OR REPLACE INTO queues (vhost, name, spec) VALUES (?, ?, ?)',
-  deleteQueue: 'DELETE FROM queues WHERE vhost = ? AND name = ?',
-  deleteQueueMessages: 'DELETE FROM messages WHERE vhost = ? AND queue = ?',
-  putBinding:
-    'INSERT OR REPLACE INTO bindings (id, vhost, source, dkind, dest, rkey, args) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  deleteBinding: 'DELETE FROM bindings WHERE id = ?',
-  appendMessage:
-    'INSERT OR REPLACE INTO messages (id, vhost, queue, expires_at, priority, delivery_count, meta, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  removeMessage: 'DELETE FROM messages WHERE id = ?',
-  markDelivered: 'UPDATE messages SET delivery_count = ? WHERE id = ?',
-  readMessages:
-    'SELECT id, expires_at, priority, delivery_count, meta, body FROM messages WHERE vhost = ? AND queue = ? ORDER BY id',
-  putRetained: 'INSERT OR REPLACE INTO retained (vhost, topic, meta, body) VALUES (?, ?, ?, ?)',
-  deleteRetained: 'DELETE FROM retained WHERE vhost = ? AND topic = ?',
-  listRetained: 'SELECT topic, meta, body FROM retained WHERE vhost = ?',
-  putRecord: 'INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)',
-  deleteRecord: 'DELETE FROM records WHERE kind = ? AND key = ?',
-  listRecords: 'SELECT key, value FROM records WHERE kind = ?',
-  exchanges: 'SELECT vhost, spec FROM exchanges',
-  queues: 'SELECT vhost, spec FROM queues',
-  bindings: 'SELECT vhost, source, dkind, dest, rkey, args FROM bindings',
-  // AUTOINCREMENT keeps the largest id ever used, so ids never repeat after deletes.
-  maxId: "SELECT seq AS id FROM sqlite_sequence WHERE name = 'messages'",
-} as const;
-
-type Statements = { readonly [K in keyof typeof SQL]: Database.Statement };
-
-function prepareAll(db: Database.Database): Statements {
+function prepareReads(db: Database.Database): Reads {
   return Object.fromEntries(
-    Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)]),
-  ) as unknown as Statements;
+    Object.entries(READ_SQL).map(([k, sql]) => [k, db.prepare(sql)]),
+  ) as unknown as Reads;
 }
 
-type Batch = PendingBatch<Op[]>;
-const newBatch = (): Batch => pendingBatch<Op[]>([]);
+/** One group commit's writes, flattened as the writer thread takes them (CommitRequest). */
+type Batch = PendingBatch<{ readonly ops: unknown[]; writes: number }>;
+const newBatch = (): Batch => pendingBatch({ ops: [], writes: 0 });
 
 /**
  * The embedded store: one SQLite file in WAL mode. Writes queue up in call order and commit
- * together on the next turn of the event loop (group commit: one fsync for every publish of
- * that turn), so confirm latency stays at one commit.
+ * together in a writer thread (sqlite-writer.ts), so the event loop never waits for a commit
+ * or its fsync. Group commit: the writes of one event-loop turn, and every write queued while
+ * the previous commit was in flight, share one transaction (at most `maxBatch` writes each).
+ * Reads run on this thread's own connection once the writes queued before them are committed.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #opts: SqliteStoreOptions;
   #db: Database.Database | undefined;
-  #sql: Statements | undefined;
-  #batch: Batch = newBatch();
+  #sql: Reads | undefined;
+  #writer: SqliteWriter | undefined;
+  /** Batches not yet sent to the writer, oldest first; only the last one still grows. */
+  #queue: Batch[] = [];
+  #committing = false;
+  /** Settles when the latest batch does: batches commit in order, so all before it did too. */
+  #last: Promise<void> = Promise.resolve();
   #scheduled: NodeJS.Immediate | undefined;
+  #failure: BrokerError | undefined;
   #nextId = 1;
 
   constructor(opts: SqliteStoreOptions) {
@@ -95,6 +77,11 @@ export class SqliteStore implements Store {
     return join(this.#opts.dataDir, DB_FILE);
   }
 
+  /** The writer thread, for diagnostics; undefined while closed. */
+  get writerThread(): Worker | undefined {
+    return this.#writer?.thread;
+  }
+
   async open(): Promise<void> {
     mkdirSync(this.#opts.dataDir, { recursive: true });
     let db: Database.Database | undefined;
@@ -103,11 +90,19 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#opts.synchronous.toUpperCase()}`);
       migrate(db);
-      this.#sql = prepareAll(db);
+      this.#sql = prepareReads(db);
       const row = this.#sql.maxId.get() as { id: number } | undefined;
       this.#nextId = (row?.id ?? 0) + 1;
+      this.#failure = undefined;
+      this.#writer = await SqliteWriter.start(
+        { path: this.path, synchronous: this.#opts.synchronous },
+        (err) => {
+          this.#crashed(err);
+        },
+      );
     } catch (err) {
       db?.close();
+      this.#sql = undefined;
       throw new BrokerError(
         'GW_ERR_INTERNAL',
         `cannot open the data file ${this.path}: ${(err as Error).message}. ` +
@@ -116,76 +111,105 @@ export class SqliteStore implements Store {
       );
     }
     this.#db = db;
-    await Promise.resolve();
   }
 
   async close(): Promise<void> {
-    await this.#flushNow();
-    this.#db?.close();
-    this.#db = undefined;
-    this.#sql = undefined;
+    try {
+      // After a crash the queue is already rejected; closing only releases the connection.
+      if (!this.#failure) await this.#drainUntilQuiet();
+    } finally {
+      const writer = this.#writer;
+      this.#writer = undefined;
+      await writer?.close();
+      this.#db?.close();
+      this.#db = undefined;
+      this.#sql = undefined;
+    }
   }
 
-  #conn(): Database.Database {
-    if (!this.#db) throw new BrokerError('GW_ERR_STORE_UNAVAILABLE', 'store is not open');
-    return this.#db;
-  }
-
-  #stmts(): Statements {
+  #stmts(): Reads {
     if (!this.#sql) throw new BrokerError('GW_ERR_STORE_UNAVAILABLE', 'store is not open');
     return this.#sql;
   }
 
-  /** Queue a write; the promise resolves when its batch is committed. */
-  #write(op: Op): Promise<void> {
-    const batch = this.#batch;
-    batch.content.push(op);
+  /** Queues one write (a statement number and its parameters, repeated); the promise resolves
+   * once its batch is committed. */
+  #write(...ops: unknown[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (!this.#writer) {
+      return Promise.reject(new BrokerError('GW_ERR_STORE_UNAVAILABLE', 'store is not open'));
+    }
+    let batch = this.#queue.at(-1);
+    if (!batch || batch.content.writes >= this.#opts.maxBatch) {
+      batch = newBatch();
+      this.#queue.push(batch);
+      this.#last = batch.done;
+    }
+    batch.content.ops.push(...ops);
+    batch.content.writes++;
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
-      this.#commit();
+      this.#pump();
     });
     return batch.done;
   }
 
-  #commit(): void {
-    const batch = this.#batch;
-    this.#batch = newBatch();
-    if (batch.content.length === 0) {
-      batch.resolve();
-      return;
-    }
-    try {
-      const db = this.#conn();
-      for (let i = 0; i < batch.content.length; i += this.#opts.maxBatch) {
-        const slice = batch.content.slice(i, i + this.#opts.maxBatch);
-        db.transaction(() => {
-          for (const op of slice) op();
-        })();
-      }
-      batch.resolve();
-    } catch (err) {
-      batch.reject(
-        new BrokerError(
-          'GW_ERR_STORE_UNAVAILABLE',
-          `store write failed: ${(err as Error).message}`,
-          { cause: err },
-        ),
-      );
-    }
+  /** Sends the oldest queued batch unless one is in flight; the answer sends the next. */
+  #pump(): void {
+    if (this.#committing) return;
+    const batch = this.#queue.shift();
+    const writer = this.#writer;
+    if (!batch || !writer) return;
+    this.#committing = true;
+    writer.commit(batch.content.ops).then(
+      () => {
+        this.#committed(batch);
+      },
+      (err: unknown) => {
+        this.#committed(batch, err);
+      },
+    );
   }
 
-  async #flushNow(): Promise<void> {
+  #committed(batch: Batch, err?: unknown): void {
+    this.#committing = false;
+    if (err === undefined) batch.resolve();
+    else batch.reject(err);
+    this.#pump();
+  }
+
+  /** The writer thread died: every queued write fails, and so does every later one. */
+  #crashed(err: BrokerError): void {
+    this.#failure = err;
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    for (const batch of this.#queue.splice(0)) batch.reject(err);
+  }
+
+  /** A commit's answer can trigger further writes (an MQTT will published at a stop, then
+   * its record removed): commit until a whole turn passes with nothing new queued. */
+  async #drainUntilQuiet(): Promise<void> {
+    do {
+      await this.#drain();
+      await new Promise<void>((resolve) => {
+        setImmediate(resolve);
+      });
+    } while (this.#queue.length > 0 || this.#committing);
+  }
+
+  /** Commits everything queued now and waits for it. */
+  async #drain(): Promise<void> {
+    if (this.#failure) throw this.#failure;
     if (this.#scheduled) {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
     }
-    const pending = this.#batch.done;
-    this.#commit();
-    await pending;
+    this.#pump();
+    await this.#last;
   }
 
   async loadTopology(): Promise<Topology> {
-    await this.#flushNow();
+    await this.#drain();
     const sql = this.#stmts();
     const exchanges = (sql.exchanges.all() as { vhost: string; spec: Buffer }[]).map((r) => ({
       vhost: r.vhost,
@@ -216,44 +240,40 @@ export class SqliteStore implements Store {
 
   putExchange(x: StoredExchange): Promise<void> {
     const spec = encodeValue(x.spec);
-    return this.#write(() => this.#stmts().putExchange.run(x.vhost, x.spec.name, spec));
+    return this.#write(W.putExchange, x.vhost, x.spec.name, spec);
   }
 
   deleteExchange(vhost: string, name: string): Promise<void> {
-    return this.#write(() => this.#stmts().deleteExchange.run(vhost, name));
+    return this.#write(W.deleteExchange, vhost, name);
   }
 
   putQueue(q: StoredQueue): Promise<void> {
     const record = encodeQueue(q);
-    return this.#write(() => this.#stmts().putQueue.run(q.vhost, q.spec.name, record));
+    return this.#write(W.putQueue, q.vhost, q.spec.name, record);
   }
 
   deleteQueue(vhost: string, name: string): Promise<void> {
-    return this.#write(() => {
-      this.#stmts().deleteQueue.run(vhost, name);
-      this.#stmts().deleteQueueMessages.run(vhost, name);
-    });
+    return this.#write(W.deleteQueue, vhost, name, W.deleteQueueMessages, vhost, name);
   }
 
   putBinding(b: StoredBinding): Promise<void> {
     const args = encodeValue(b.arguments);
     const id = bindingKey(b);
-    return this.#write(() =>
-      this.#stmts().putBinding.run(
-        id,
-        b.vhost,
-        b.source,
-        b.destinationKind,
-        b.destination,
-        b.routingKey,
-        args,
-      ),
+    return this.#write(
+      W.putBinding,
+      id,
+      b.vhost,
+      b.source,
+      b.destinationKind,
+      b.destination,
+      b.routingKey,
+      args,
     );
   }
 
   deleteBinding(b: StoredBinding): Promise<void> {
     const id = bindingKey(b);
-    return this.#write(() => this.#stmts().deleteBinding.run(id));
+    return this.#write(W.deleteBinding, id);
   }
 
   nextMessageId(): number {
@@ -262,30 +282,29 @@ export class SqliteStore implements Store {
 
   appendMessage(m: StoredMessage): Promise<void> {
     const meta = encodeMessageMeta(m.message);
-    return this.#write(() =>
-      this.#stmts().appendMessage.run(
-        m.id,
-        m.vhost,
-        m.queue,
-        m.expiresAt,
-        m.priority,
-        m.deliveryCount,
-        meta,
-        m.message.body,
-      ),
+    return this.#write(
+      W.appendMessage,
+      m.id,
+      m.vhost,
+      m.queue,
+      m.expiresAt,
+      m.priority,
+      m.deliveryCount,
+      meta,
+      m.message.body,
     );
   }
 
   removeMessage(_vhost: string, _queue: string, id: number): Promise<void> {
-    return this.#write(() => this.#stmts().removeMessage.run(id));
+    return this.#write(W.removeMessage, id);
   }
 
   markDelivered(_vhost: string, _queue: string, id: number, deliveryCount: number): Promise<void> {
-    return this.#write(() => this.#stmts().markDelivered.run(deliveryCount, id));
+    return this.#write(W.markDelivered, deliveryCount, id);
   }
 
   async readMessages(vhost: string, queue: string): Promise<readonly StoredMessage[]> {
-    await this.#flushNow();
+    await this.#drain();
     const rows = this.#stmts().readMessages.all(vhost, queue) as {
       id: number;
       expires_at: number;
@@ -307,16 +326,16 @@ export class SqliteStore implements Store {
 
   putRetained(r: RetainedMessage): Promise<void> {
     const meta = encodeMessageMeta(r.message);
-    return this.#write(() => this.#stmts().putRetained.run(r.vhost, r.topic, meta, r.message.body));
+    return this.#write(W.putRetained, r.vhost, r.topic, meta, r.message.body);
   }
 
   deleteRetained(vhost: string, topic: string): Promise<void> {
-    return this.#write(() => this.#stmts().deleteRetained.run(vhost, topic));
+    return this.#write(W.deleteRetained, vhost, topic);
   }
 
   async listRetained(vhost: string): Promise<readonly RetainedMessage[]> {
     // Reads see committed state: flush queued writes first so a reader sees its own writes.
-    await this.#flushNow();
+    await this.#drain();
     const rows = this.#stmts().listRetained.all(vhost) as {
       topic: string;
       meta: Buffer;
@@ -326,15 +345,15 @@ export class SqliteStore implements Store {
   }
 
   putRecord(kind: string, key: string, value: Buffer): Promise<void> {
-    return this.#write(() => this.#stmts().putRecord.run(kind, key, value));
+    return this.#write(W.putRecord, kind, key, value);
   }
 
   deleteRecord(kind: string, key: string): Promise<void> {
-    return this.#write(() => this.#stmts().deleteRecord.run(kind, key));
+    return this.#write(W.deleteRecord, kind, key);
   }
 
   async listRecords(kind: string): Promise<readonly StoredRecord[]> {
-    await this.#flushNow();
+    await this.#drain();
     return byKey(this.#stmts().listRecords.all(kind) as StoredRecord[]);
   }
 }
