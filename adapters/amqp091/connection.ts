@@ -64,14 +64,7 @@ const SERVER_PROPERTIES = {
 };
 
 type State =
-  | 'header'
-  | 'start-ok'
-  | 'authenticating'
-  | 'tune-ok'
-  | 'open'
-  | 'opened'
-  | 'closing'
-  | 'closed';
+  'header' | 'start-ok' | 'authenticating' | 'tune-ok' | 'open' | 'opened' | 'closing' | 'closed';
 
 export class Amqp091Connection {
   readonly id: string;
@@ -288,7 +281,10 @@ export class Amqp091Connection {
     this.#header = Buffer.concat([this.#header, chunk]);
     const n = Math.min(this.#header.length, PROTOCOL_HEADER.length);
     if (!this.#header.subarray(0, n).equals(PROTOCOL_HEADER.subarray(0, n))) {
-      this.log.debug({ header: this.#header.subarray(0, 8).toString('hex') }, 'bad protocol header');
+      this.log.debug(
+        { header: this.#header.subarray(0, 8).toString('hex') },
+        'bad protocol header',
+      );
       this.#state = 'closed';
       this.#flush();
       this.#stream.end(PROTOCOL_HEADER);
@@ -309,9 +305,11 @@ export class Amqp091Connection {
   }
 
   #onFrame(type: number, channel: number, payload: Buffer): void {
-    if (this.ctx.frameTracer.enabled) traceFrame(this.ctx.frameTracer, this.log, 'in', type, payload);
+    if (this.ctx.frameTracer.enabled)
+      traceFrame(this.ctx.frameTracer, this.log, 'in', type, payload);
     if (type === FRAME_HEARTBEAT) {
-      if (channel !== 0) throw new AmqpError(REPLY.FRAME_ERROR, 'heartbeat frame on a non-zero channel');
+      if (channel !== 0)
+        throw new AmqpError(REPLY.FRAME_ERROR, 'heartbeat frame on a non-zero channel');
       return;
     }
     if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY) {
@@ -326,16 +324,21 @@ export class Amqp091Connection {
       return;
     }
     if (channel === 0) {
-      if (type !== FRAME_METHOD) throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'content frame on channel 0');
+      if (type !== FRAME_METHOD)
+        throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'content frame on channel 0');
       this.#onConnectionMethod(decode(payload));
       return;
     }
     if (channel > this.#channelMax) {
-      throw new AmqpError(REPLY.CHANNEL_ERROR, `channel ${channel} above channel-max ${this.#channelMax}`);
+      throw new AmqpError(
+        REPLY.CHANNEL_ERROR,
+        `channel ${channel} above channel-max ${this.#channelMax}`,
+      );
     }
     const ch = this.#channels.get(channel);
     if (type !== FRAME_METHOD) {
-      if (!ch) throw new AmqpError(REPLY.CHANNEL_ERROR, `content frame on unopened channel ${channel}`);
+      if (!ch)
+        throw new AmqpError(REPLY.CHANNEL_ERROR, `content frame on unopened channel ${channel}`);
       ch.run(() => {
         this.#guard(ch, 0, () => {
           if (type === FRAME_HEADER) ch.onContentHeader(payload);
@@ -357,7 +360,9 @@ export class Amqp091Connection {
       return;
     }
     if (method.name === 'ChannelOpen' && !ch.closing) {
-      throw new AmqpError(REPLY.CHANNEL_ERROR, `channel ${channel} already open`, { methodId: method.id });
+      throw new AmqpError(REPLY.CHANNEL_ERROR, `channel ${channel} already open`, {
+        methodId: method.id,
+      });
     }
     ch.run(() => {
       this.#guard(ch, method.id, () => {
@@ -395,7 +400,10 @@ export class Amqp091Connection {
 
   #onHandshakeFrame(type: number, channel: number, payload: Buffer): void {
     if (type !== FRAME_METHOD || channel !== 0) {
-      throw new AmqpError(REPLY.UNEXPECTED_FRAME, 'only connection methods are allowed during the handshake');
+      throw new AmqpError(
+        REPLY.UNEXPECTED_FRAME,
+        'only connection methods are allowed during the handshake',
+      );
     }
     const m = decode(payload);
     if (m.name === 'ConnectionClose') {
@@ -404,9 +412,13 @@ export class Amqp091Connection {
     }
     const expected = EXPECTED[this.#state];
     if (m.name !== expected) {
-      throw new AmqpError(REPLY.COMMAND_INVALID, `expected ${expected ?? 'nothing'}, got ${m.name}`, {
-        methodId: m.id,
-      });
+      throw new AmqpError(
+        REPLY.COMMAND_INVALID,
+        `expected ${expected ?? 'nothing'}, got ${m.name}`,
+        {
+          methodId: m.id,
+        },
+      );
     }
     if (m.name === 'ConnectionStartOk') {
       const caps = m.fields.clientProperties['capabilities'];
@@ -459,9 +471,13 @@ export class Amqp091Connection {
     }
     const channelMax = f.channelMax === 0 ? this.options.channelMax : f.channelMax;
     if (channelMax > this.options.channelMax) {
-      throw new AmqpError(REPLY.NOT_ALLOWED, `channel_max=${channelMax} exceeds ${this.options.channelMax}`, {
-        methodId: tuneOk,
-      });
+      throw new AmqpError(
+        REPLY.NOT_ALLOWED,
+        `channel_max=${channelMax} exceeds ${this.options.channelMax}`,
+        {
+          methodId: tuneOk,
+        },
+      );
     }
     this.frameMax = frameMax;
     this.#parser.frameMax = frameMax;
@@ -474,14 +490,21 @@ export class Amqp091Connection {
   #onOpen(virtualHost: string, methodId: number): void {
     const principal = this.principal;
     if (principal?.vhosts && !principal.vhosts.includes(virtualHost)) {
-      throw new AmqpError(REPLY.NOT_ALLOWED, `access to vhost '${virtualHost}' refused for user '${principal.username}'`, {
-        methodId,
-      });
+      throw new AmqpError(
+        REPLY.NOT_ALLOWED,
+        `access to vhost '${virtualHost}' refused for user '${principal.username}'`,
+        {
+          methodId,
+        },
+      );
     }
     try {
       this.vhost = this.ctx.broker.vhost(virtualHost);
     } catch (err) {
-      throw new AmqpError(REPLY.NOT_ALLOWED, `vhost '${virtualHost}' not found`, { methodId, cause: err });
+      throw new AmqpError(REPLY.NOT_ALLOWED, `vhost '${virtualHost}' not found`, {
+        methodId,
+        cause: err,
+      });
     }
     this.vhostName = virtualHost;
     this.#state = 'opened';
@@ -552,7 +575,9 @@ export class Amqp091Connection {
         this.sendMethod(0, 'ConnectionUpdateSecretOk', {});
         return;
       default:
-        throw new AmqpError(REPLY.COMMAND_INVALID, `${m.name} is not a connection method`, { methodId: m.id });
+        throw new AmqpError(REPLY.COMMAND_INVALID, `${m.name} is not a connection method`, {
+          methodId: m.id,
+        });
     }
   }
 
@@ -589,7 +614,10 @@ export class Amqp091Connection {
   /** Hard error (§1.2, reply codes 5xx, 403 at login): connection.close, then wait close-ok. */
   fail(err: AmqpError): void {
     if (this.#state === 'closing' || this.#state === 'closed' || this.#cleanedUp) return;
-    this.log.debug({ replyCode: err.replyCode, reason: err.message }, 'closing connection on error');
+    this.log.debug(
+      { replyCode: err.replyCode, reason: err.message },
+      'closing connection on error',
+    );
     this.#beginClose(err.replyCode, err.replyText, err.methodId);
   }
 
@@ -617,7 +645,10 @@ export class Amqp091Connection {
       this.#stream.destroy();
       return;
     }
-    const text = new AmqpError(REPLY.CONNECTION_FORCED, `broker forced connection closure with reason '${reason}'`);
+    const text = new AmqpError(
+      REPLY.CONNECTION_FORCED,
+      `broker forced connection closure with reason '${reason}'`,
+    );
     this.#beginClose(text.replyCode, text.replyText, 0);
   }
 
@@ -629,7 +660,8 @@ export class Amqp091Connection {
 
   #cleanup(): void {
     if (this.#cleanedUp) return;
-    const wasOpen = this.#state === 'opened' || (this.#state === 'closing' && this.vhost !== undefined);
+    const wasOpen =
+      this.#state === 'opened' || (this.#state === 'closing' && this.vhost !== undefined);
     this.#state = 'closed';
     this.#parser.stop();
     clearTimeout(this.#handshakeTimer);
@@ -673,9 +705,15 @@ function decode(payload: Buffer): ClientMethod {
   }
   if (m) return m;
   if (isKnownMethod(id)) {
-    throw new AmqpError(REPLY.COMMAND_INVALID, `method ${id >>> 16}/${id & 0xffff} is sent by servers only`, {
-      methodId: id,
-    });
+    throw new AmqpError(
+      REPLY.COMMAND_INVALID,
+      `method ${id >>> 16}/${id & 0xffff} is sent by servers only`,
+      {
+        methodId: id,
+      },
+    );
   }
-  throw new AmqpError(REPLY.NOT_IMPLEMENTED, `unknown method ${id >>> 16}/${id & 0xffff}`, { methodId: id });
+  throw new AmqpError(REPLY.NOT_IMPLEMENTED, `unknown method ${id >>> 16}/${id & 0xffff}`, {
+    methodId: id,
+  });
 }

@@ -25,7 +25,9 @@ export function createAmqp091Adapter(): Adapter<Amqp091Options> {
         stream.destroy();
         return;
       }
-      const conn = new Amqp091Connection(stream, info, ctx, ctx.memoryAlarm, (c) => connections.delete(c));
+      const conn = new Amqp091Connection(stream, info, ctx, ctx.memoryAlarm, (c) =>
+        connections.delete(c),
+      );
       connections.add(conn);
     },
     async stop({ graceful }) {

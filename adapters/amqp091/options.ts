@@ -17,7 +17,12 @@ export const amqp091OptionsSchema = z.object({
   /** How long to wait for the peer's close-ok before dropping the socket. */
   closeTimeoutMs: z.number().int().min(1).default(3_000),
   /** Largest message body accepted (RabbitMQ `max_message_size`, 16 MiB). */
-  maxMessageSize: z.number().int().min(1).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
+  maxMessageSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(512 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   /** Consumers one channel may hold. */
   maxConsumersPerChannel: z.number().int().min(1).default(10_000),
   /** Publishes awaiting a confirm or a tx.commit per channel before the channel is closed. */

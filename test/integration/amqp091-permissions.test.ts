@@ -20,8 +20,17 @@ beforeAll(async () => {
         {
           username: 'app',
           passwordHash: await hashPassword('pw', 1024),
-          permissions: [{ vhost: '/', configure: '^app-', write: '^(app-|amq\\.topic$)', read: '^(app-|amq\\.topic$)' }],
-          topicPermissions: [{ vhost: '/', exchange: 'amq.topic', write: '^sensors\\.', read: '.*' }],
+          permissions: [
+            {
+              vhost: '/',
+              configure: '^app-',
+              write: '^(app-|amq\\.topic$)',
+              read: '^(app-|amq\\.topic$)',
+            },
+          ],
+          topicPermissions: [
+            { vhost: '/', exchange: 'amq.topic', write: '^sensors\\.', read: '.*' },
+          ],
         },
         { username: 'outsider', passwordHash: await hashPassword('pw', 1024), vhosts: ['other'] },
       ],
@@ -64,12 +73,21 @@ describe('AMQP 0-9-1 permissions (RabbitMQ access control)', () => {
   });
 
   it('403 ACCESS_REFUSED for a server-named queue when amq.gen-* may not be configured', async () => {
-    expect(await refused((ch) => ch.assertQueue('', { exclusive: true }))).toMatch(/403.*amq\.gen-/);
-    expect(gw.gateway.broker.vhost('/').listQueues().some((q) => q.name.startsWith('amq.gen-'))).toBe(false);
+    expect(await refused((ch) => ch.assertQueue('', { exclusive: true }))).toMatch(
+      /403.*amq\.gen-/,
+    );
+    expect(
+      gw.gateway.broker
+        .vhost('/')
+        .listQueues()
+        .some((q) => q.name.startsWith('amq.gen-')),
+    ).toBe(false);
   });
 
   it('403 ACCESS_REFUSED for publishing with a routing key outside the topic permission', async () => {
-    expect(await refused((ch) => ch.publish('amq.topic', 'alarms.fire', Buffer.from('x')))).toMatch(/403/);
+    expect(await refused((ch) => ch.publish('amq.topic', 'alarms.fire', Buffer.from('x')))).toMatch(
+      /403/,
+    );
   });
 
   it('403 ACCESS_REFUSED for consuming from a queue outside the read pattern', async () => {

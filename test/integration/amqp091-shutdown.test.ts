@@ -15,20 +15,27 @@ describe('AMQP 0-9-1 320 CONNECTION_FORCED', () => {
     b.on('error', () => undefined);
     const aClosed = nextEvent<Error | undefined>(a, 'close');
     const bClosed = nextEvent<Error | undefined>(b, 'close');
-    const list = (await (await fetch(`${gw.managementUrl}/api/connections`, { headers: auth })).json()) as {
+    const list = (await (
+      await fetch(`${gw.managementUrl}/api/connections`, { headers: auth })
+    ).json()) as {
       id: string;
       protocol: string;
     }[];
     const ours = list.filter((c) => c.protocol === 'amqp091');
     expect(ours).toHaveLength(2);
-    const res = await fetch(`${gw.managementUrl}/api/connections/${encodeURIComponent(ours[0]?.id ?? '')}`, {
-      method: 'DELETE',
-      headers: auth,
-    });
+    const res = await fetch(
+      `${gw.managementUrl}/api/connections/${encodeURIComponent(ours[0]?.id ?? '')}`,
+      {
+        method: 'DELETE',
+        headers: auth,
+      },
+    );
     expect(res.status).toBe(204);
     const first = await Promise.race([aClosed, bClosed]);
     expect(String(first)).toMatch(/320.*closed via the management API/);
-    const survivor = (await Promise.race([aClosed.then(() => b), bClosed.then(() => a)])).createChannel();
+    const survivor = (
+      await Promise.race([aClosed.then(() => b), bClosed.then(() => a)])
+    ).createChannel();
     await expect(survivor).resolves.toBeDefined();
     await gw.stop();
   });

@@ -3,7 +3,13 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 import { startAmqp10Gateway } from './helpers/amqp10-gateway.js';
-import { collect, connectClient, dataBody, next, type TestClient } from './helpers/amqp10-client.js';
+import {
+  collect,
+  connectClient,
+  dataBody,
+  next,
+  type TestClient,
+} from './helpers/amqp10-client.js';
 
 const MAX_FRAME = 4096;
 const MAX_MESSAGE = 12_000;
@@ -106,7 +112,9 @@ describe('AMQP 1.0 SASL (AMQP 1.0 5.3)', () => {
     const reply = Buffer.concat(chunks);
     expect(reply.subarray(0, 8)).toEqual(SASL_HEADER);
     expect(reply.includes('ANONYMOUS')).toBe(false);
-    await expect(connectClient(port, { username: 'anonymous', password: undefined })).rejects.toThrow();
+    await expect(
+      connectClient(port, { username: 'anonymous', password: undefined }),
+    ).rejects.toThrow();
   });
 
   it('a plain AMQP header without SASL is answered with AMQP 3 1 0 0 and closed (5.3.1)', async () => {
@@ -121,7 +129,9 @@ describe('AMQP 1.0 SASL (AMQP 1.0 5.3)', () => {
 
 describe('AMQP 1.0 bad input: a clear error, other connections unharmed', () => {
   it('garbage after the protocol header closes only that connection', async () => {
-    const reply = await rawExchange(Buffer.concat([SASL_HEADER, Buffer.from('garbage garbage garbage')]));
+    const reply = await rawExchange(
+      Buffer.concat([SASL_HEADER, Buffer.from('garbage garbage garbage')]),
+    );
     expect(reply.subarray(0, 8)).toEqual(SASL_HEADER);
     await bystanderWorks();
   });
@@ -153,10 +163,14 @@ describe('AMQP 1.0 bad input: a clear error, other connections unharmed', () => 
     const sender = await c.openSender(`/queues/${q}`);
     const sessionEnded = next(sender.session, 'session_error');
     // transfer(handle=99, delivery-id=0, delivery-tag="1") on the session's channel 0.
-    const transfer = Buffer.from([0x00, 0x53, 0x14, 0xc0, 0x07, 0x03, 0x52, 0x63, 0x43, 0xa0, 0x01, 0x31]);
+    const transfer = Buffer.from([
+      0x00, 0x53, 0x14, 0xc0, 0x07, 0x03, 0x52, 0x63, 0x43, 0xa0, 0x01, 0x31,
+    ]);
     socketOf(c).write(rawFrame(0, transfer));
     const ctx = await sessionEnded;
-    expect((ctx.session?.error as { condition?: string } | undefined)?.condition).toBe('amqp:session:unattached-handle');
+    expect((ctx.session?.error as { condition?: string } | undefined)?.condition).toBe(
+      'amqp:session:unattached-handle',
+    );
     // The connection survives: a new session works.
     const session = c.connection.create_session();
     session.begin();

@@ -7,7 +7,13 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 import { startAmqp10Gateway } from './helpers/amqp10-gateway.js';
-import { collect, connectClient, dataBody, sequenceBody, type TestClient } from './helpers/amqp10-client.js';
+import {
+  collect,
+  connectClient,
+  dataBody,
+  sequenceBody,
+  type TestClient,
+} from './helpers/amqp10-client.js';
 
 let gw: TestGateway;
 let amqp10: TestClient;
@@ -31,7 +37,9 @@ afterAll(async () => {
 
 function nextMessage(queue: string): Promise<ConsumeMessage> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error('no message')); }, 5000);
+    const timer = setTimeout(() => {
+      reject(new Error('no message'));
+    }, 5000);
     void ch.consume(queue, (m) => {
       if (!m) return;
       clearTimeout(timer);
@@ -136,7 +144,10 @@ describe('request/reply across protocols', () => {
     await ch.assertQueue(replies, { exclusive: false, autoDelete: false });
     await ch.consume('rpc-requests', (req) => {
       if (!req) return;
-      const { replyTo, correlationId } = req.properties as { replyTo: string; correlationId: string };
+      const { replyTo, correlationId } = req.properties as {
+        replyTo: string;
+        correlationId: string;
+      };
       ch.sendToQueue(replyTo, Buffer.from(`re: ${req.content.toString()}`), { correlationId });
       ch.ack(req);
     });

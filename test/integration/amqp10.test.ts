@@ -181,7 +181,9 @@ describe('AMQP 1.0 incoming outcomes (anchors 2.11)', () => {
     pump();
     const receiver = await c.openReceiver(`/queues/${q}`);
     const got = await collect(receiver, n);
-    expect(got.map((m) => String(m.message?.body))).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
+    expect(got.map((m) => String(m.message?.body))).toEqual(
+      Array.from({ length: n }, (_, i) => `p${i}`),
+    );
   });
 });
 

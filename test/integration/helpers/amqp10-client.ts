@@ -32,7 +32,10 @@ export interface TestClient {
 }
 
 /** `opts` override the connection options; `password: undefined` makes rhea log in ANONYMOUS. */
-export async function connectClient(port: number, opts: Record<string, unknown> = {}): Promise<TestClient> {
+export async function connectClient(
+  port: number,
+  opts: Record<string, unknown> = {},
+): Promise<TestClient> {
   const container = rhea.create_container();
   const connection = container.connect({
     host: '127.0.0.1',

@@ -11,7 +11,8 @@ export function startAmqp10Gateway(
 ): Promise<TestGateway> {
   const protocols: Record<string, unknown> = {};
   for (const entry of ADAPTERS) {
-    protocols[entry.name] = entry.name === 'amqp10' ? amqp10 : { enabled: also.includes(entry.name) };
+    protocols[entry.name] =
+      entry.name === 'amqp10' ? amqp10 : { enabled: also.includes(entry.name) };
   }
   return startTestGateway({ ...config, protocols });
 }

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AmqpError } from '../../../../adapters/amqp091/amqp-error.js';
-import { FrameParser, FRAME_END, FRAME_MIN_SIZE } from '../../../../adapters/amqp091/codec/frame-parser.js';
+import {
+  FrameParser,
+  FRAME_END,
+  FRAME_MIN_SIZE,
+} from '../../../../adapters/amqp091/codec/frame-parser.js';
 
 interface Frame {
   type: number;
@@ -48,18 +52,22 @@ describe('AMQP 0-9-1 §4.2.3 frame parser', () => {
 
   it('parses frames fed in random chunks', () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }), (input, cuts) => {
-        const { parser, frames } = collect();
-        const wire = Buffer.concat(input.map(encode));
-        let off = 0;
-        let i = 0;
-        while (off < wire.length) {
-          const n = cuts[i++ % cuts.length] ?? 1;
-          parser.push(wire.subarray(off, off + n));
-          off += n;
-        }
-        expect(frames).toEqual(input);
-      }),
+      fc.property(
+        fc.array(frameArb, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }),
+        (input, cuts) => {
+          const { parser, frames } = collect();
+          const wire = Buffer.concat(input.map(encode));
+          let off = 0;
+          let i = 0;
+          while (off < wire.length) {
+            const n = cuts[i++ % cuts.length] ?? 1;
+            parser.push(wire.subarray(off, off + n));
+            off += n;
+          }
+          expect(frames).toEqual(input);
+        },
+      ),
       { numRuns: 200 },
     );
   });
