@@ -5,6 +5,7 @@ import type { Broker } from '../core/broker.js';
 import type { Queue, QueueHooks, QueueOptions } from '../core/queues/queue.js';
 import { DEFAULT_EXCHANGE } from '../core/names.js';
 import type { Vhost } from '../core/vhost.js';
+import { BrokerError } from '../core/errors.js';
 import type { Logger, Message, Store } from '../spi.js';
 import { ClusterKeys } from './cluster-keys.js';
 import { ClusterLog } from './cluster-log.js';
@@ -103,9 +104,7 @@ export class Cluster {
       const vhost = this.#broker.vhost(name);
       vhost.cluster = {
         createQueue: (options, hooks) => this.#createQueue(vhost, options, hooks),
-        forward: (message) => {
-          this.#forward(vhost, message);
-        },
+        forward: (message) => this.#forward(vhost, message),
         routesElsewhere: (message) => this.#interest.matches(vhost.name, message),
       };
     }
@@ -187,14 +186,26 @@ export class Cluster {
 
   /** Alone in the cluster, nothing crosses. A publish to the default exchange that names a
    * shared queue cannot match anything on another node (work queues skip the bus); everything
-   * else may. */
-  #forward(vhost: Vhost, message: Message): void {
-    if (!this.#started || !this.#interest.othersKnown) return;
+   * else may. The publisher's acknowledgement waits for Redis only when another node is known
+   * to want the message: a transient bus cannot lose what nobody elsewhere wants. */
+  #forward(vhost: Vhost, message: Message): Promise<void> | undefined {
+    if (!this.#started || !this.#interest.othersKnown) return undefined;
     if (message.exchange === DEFAULT_EXCHANGE) {
       const q = vhost.queue(message.routingKey);
-      if (q && q.options.exclusiveOwner === undefined) return;
+      if (q && q.options.exclusiveOwner === undefined) return undefined;
     }
-    this.#messages.forward(vhost.name, message);
+    const sent = this.#messages.forward(vhost.name, message);
+    if (!this.#interest.matches(vhost.name, message)) return undefined;
+    const refused = sent.catch((err: unknown) => {
+      throw new BrokerError(
+        'GW_ERR_STORE_UNAVAILABLE',
+        `cannot reach the other nodes: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    });
+    // Publishers that do not wait (QoS 0) must not leave the rejection unhandled.
+    refused.catch(() => undefined);
+    return refused;
   }
 
   #receive(channel: string, payload: Buffer): void {

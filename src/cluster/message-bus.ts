@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
 import type { Message } from '../spi.js';
+import { pendingBatch, type PendingBatch } from '../store/pending-batch.js';
 import { decodeRecord, encodeRecord } from '../store/redis-record.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
@@ -11,7 +12,9 @@ import type { ClusterKeys } from './cluster-keys.js';
  * its own such queues (Vhost.publishForeign), so each queue gets it once. Messages of one
  * event-loop turn travel as one PUBLISH. Like those queues, this path is transient (Redis
  * pub/sub, at most once): a node that is disconnected from Redis misses what is published
- * meanwhile.
+ * meanwhile. The publishing side is not silent about it: `forward` resolves once Redis took
+ * the PUBLISH and rejects when Redis is unreachable, so a publisher whose message another node
+ * wants gets a refusal rather than a confirm (cluster.ts decides when that applies).
  */
 export class MessageBus {
   readonly #redis: Redis;
@@ -19,7 +22,7 @@ export class MessageBus {
   /** Frame = u16 length | sender id | V8 array of message records. */
   readonly #header: Buffer;
   readonly #onError: (err: unknown) => void;
-  readonly #pending = new Map<string, Buffer[]>();
+  readonly #pending = new Map<string, PendingBatch<Buffer[]>>();
   #flush: NodeJS.Immediate | undefined;
 
   constructor(redis: Redis, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
@@ -30,20 +33,30 @@ export class MessageBus {
     this.#onError = onError;
   }
 
-  forward(vhost: string, message: Message): void {
-    let list = this.#pending.get(vhost);
-    if (!list) this.#pending.set(vhost, (list = []));
-    list.push(encodeRecord(message));
+  /** Resolves when Redis has taken the PUBLISH that carries the message. */
+  forward(vhost: string, message: Message): Promise<void> {
+    let batch = this.#pending.get(vhost);
+    if (!batch) this.#pending.set(vhost, (batch = pendingBatch<Buffer[]>([])));
+    batch.content.push(encodeRecord(message));
     this.#flush ??= setImmediate(() => {
       this.#flush = undefined;
       this.#send();
     });
+    return batch.done;
   }
 
   #send(): void {
-    for (const [vhost, messages] of this.#pending) {
-      const frame = Buffer.concat([this.#header, serialize(messages)]);
-      this.#redis.publish(this.#keys.messageChannel(vhost), frame).catch(this.#onError);
+    for (const [vhost, batch] of this.#pending) {
+      const frame = Buffer.concat([this.#header, serialize(batch.content)]);
+      this.#redis.publish(this.#keys.messageChannel(vhost), frame).then(
+        () => {
+          batch.resolve();
+        },
+        (err: unknown) => {
+          batch.reject(err);
+          this.#onError(err);
+        },
+      );
     }
     this.#pending.clear();
   }

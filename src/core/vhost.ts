@@ -476,10 +476,10 @@ export class Vhost implements VhostApi, QueueHooks {
     // RabbitMQ checks the expiration before routing, so an invalid one fails every publish.
     parseExpiration(message.properties.expiration);
     const targets = this.#route(message);
-    this.cluster?.forward(message);
+    const forwarded = this.cluster?.forward(message);
     let queued = 0;
     let refusedBy: string | undefined;
-    const commits: Promise<void>[] = [];
+    const commits: Promise<void>[] = forwarded ? [forwarded] : [];
     const now = Date.now();
     for (const q of targets) {
       const r = q.enqueue(message, now);
@@ -578,7 +578,9 @@ export class Vhost implements VhostApi, QueueHooks {
       // A DLX that is missing or unusable drops the message, as in RabbitMQ.
       return;
     }
-    this.cluster?.forward(next);
+    this.cluster?.forward(next)?.catch((err: unknown) => {
+      this.persistence?.reportError(err);
+    });
     const deaths = deathsOf(headers['x-death']);
     const now = Date.now();
     for (const q of targets) {

@@ -28,8 +28,17 @@ async function amqp(node: ClusterNode): Promise<ChannelModel> {
 
 /** Publishes with confirms; resolves true when acked, false when nacked. */
 function confirmed(ch: ConfirmChannel, queue: string, body: string): Promise<boolean> {
+  return confirmedTo(ch, '', queue, body);
+}
+
+function confirmedTo(
+  ch: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  body: string,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    ch.sendToQueue(queue, Buffer.from(body), { persistent: true }, (err) => {
+    ch.publish(exchange, routingKey, Buffer.from(body), { persistent: true }, (err) => {
       resolve(err === null || err === undefined);
     });
   });
@@ -106,9 +115,31 @@ describe('cluster: Redis restart', () => {
     const mqttInbox = new Inbox(sub);
     await sub.subscribeAsync('alerts/#');
 
+    const local = await pub.assertQueue('', { exclusive: true });
+    await pub.bindQueue(local.queue, 'amq.topic', 'local.#');
+    // B's MQTT subscription is known on A before Redis goes: a mandatory publish is not
+    // returned (AMQP 0-9-1 basic.return comes before the ack).
+    let returned = 0;
+    pub.on('return', () => returned++);
+    for (let sent = 1; ; sent++) {
+      const before = returned;
+      pub.publish('amq.topic', 'alerts.warm', Buffer.from('routed'), { mandatory: true });
+      await pub.waitForConfirms();
+      if (returned === before) {
+        await mqttInbox.count(sent - returned);
+        break;
+      }
+    }
+    const seen = mqttInbox.messages.length;
+
     const { port } = cluster.redis;
     await cluster.redis.stop();
     expect(await confirmed(pub, 'orders', 'during')).toBe(false);
+    // Fan-out: refused when a subscriber on another node wants the message (it cannot get
+    // there), confirmed when only this node's queues do or nothing matches.
+    expect(await confirmedTo(pub, 'amq.topic', 'alerts.fire', 'during')).toBe(false);
+    expect(await confirmedTo(pub, 'amq.topic', 'local.only', 'during')).toBe(true);
+    expect(await confirmedTo(pub, 'amq.topic', 'nobody.listens', 'during')).toBe(true);
     // Declared while Redis is down: applied on A at once, on B once Redis is back.
     await pub.assertQueue('made-offline', { durable: false });
 
@@ -130,7 +161,7 @@ describe('cluster: Redis restart', () => {
       // Cross-node fan-out resumes too (the subscriber connection resubscribed).
       const mqttPub = await connectMqtt(a.mqtt, { clientId: 'alerter' });
       // Each QoS 1 publish is a round trip: the loop is paced by the gateway, not a timer.
-      while (mqttInbox.messages.length === 0) {
+      while (mqttInbox.messages.length === seen) {
         expect(Date.now()).toBeLessThan(deadline);
         await mqttPub.publishAsync('alerts/fire', 'x', { qos: 1 });
       }
