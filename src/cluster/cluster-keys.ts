@@ -16,16 +16,19 @@ import { escapeKeyPart } from '../store/redis-keys.js';
  *   P cluster:msg:<vh>           channel  messages routed on one node, for the others' own
  *                                         connection-owned queues
  *   P cluster:interest           channel  what those queues are bound to (remote-interest.ts)
+ *   P cluster:auth               hash     consumer -> digest of its `auth` config section
  */
 export class ClusterKeys {
   readonly topoChannel: string;
   readonly interestChannel: string;
+  readonly authDigests: string;
   readonly #p: string;
 
   constructor(prefix: string) {
     this.#p = `${prefix}cluster:`;
     this.topoChannel = `${this.#p}topo`;
     this.interestChannel = `${this.#p}interest`;
+    this.authDigests = `${this.#p}auth`;
   }
 
   topology(vhost: string): string {

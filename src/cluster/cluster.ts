@@ -7,6 +7,7 @@ import { DEFAULT_EXCHANGE } from '../core/names.js';
 import type { Vhost } from '../core/vhost.js';
 import { BrokerError } from '../core/errors.js';
 import type { Logger, Message, Store } from '../spi.js';
+import { AuthConsistency } from './auth-consistency.js';
 import { ClusterKeys } from './cluster-keys.js';
 import { ClusterLog } from './cluster-log.js';
 import { nodeIdOf } from './cluster-options.js';
@@ -43,6 +44,7 @@ export class Cluster {
   readonly #messages: MessageBus;
   readonly #presence: NodePresence;
   readonly #interest: RemoteInterest;
+  readonly #auth: AuthConsistency;
   readonly #logs = new Map<string, ClusterLog>();
   readonly #queues = new Set<StreamQueue>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -78,6 +80,13 @@ export class Cluster {
       exchangeType: (vhost, name) => this.#broker.vhost(vhost).exchange(name)?.type,
       local: () => [...this.#logs.keys()].flatMap((v) => localInterest(this.#broker.vhost(v))),
       onError,
+    });
+    this.#auth = new AuthConsistency({
+      redis: this.#cmd,
+      keys: this.#keys,
+      consumer: this.consumer,
+      auth: config.auth,
+      log,
     });
     this.#presence = new NodePresence({
       redis: this.#cmd,
@@ -137,9 +146,11 @@ export class Cluster {
       this.#presence.beat().catch(this.#onError);
     });
     await this.#presence.start();
+    await this.#auth.check();
     this.#resyncTimer = setInterval(() => {
       this.#resyncAll().catch(this.#onError);
       this.#interest.snapshot();
+      this.#auth.check().catch(this.#onError);
     }, this.#config.cluster.resyncIntervalMs);
     this.#resyncTimer.unref();
     this.#started = true;
@@ -238,7 +249,7 @@ export class Cluster {
     this.#resyncTimer = undefined;
     this.#messages.close();
     this.#interest.bye();
-    await Promise.allSettled([this.#presence.stop(), this.#ops.close()]);
+    await Promise.allSettled([this.#presence.stop(), this.#ops.close(), this.#auth.leave()]);
     await Promise.allSettled([quit(this.#sub), quit(this.#cmd)]);
   }
 }
