@@ -13,12 +13,18 @@ interface Compiled {
   readonly terms: readonly (readonly [string, string | undefined])[];
 }
 
-/** A field value compared by value; typed AMQP values compare by their value. */
+/** A field value compared by value; typed AMQP values compare by their value, and integers
+ * whatever their width: a long-long decodes to a bigint, a signed int to a number, and
+ * RabbitMQ compares both as Erlang integers (`==`). */
 function comparable(v: HeaderValue): string {
-  if (v !== null && typeof v === 'object' && '!' in v && !Array.isArray(v) && !Buffer.isBuffer(v)) {
-    return stableStringify((v as { value: unknown }).value);
+  const value: unknown =
+    v !== null && typeof v === 'object' && '!' in v && !Array.isArray(v) && !Buffer.isBuffer(v)
+      ? (v as { value: unknown }).value
+      : v;
+  if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) {
+    return stableStringify(Number(value));
   }
-  return stableStringify(v);
+  return stableStringify(value);
 }
 
 function xMatchOf(args: Arguments): XMatch {

@@ -88,6 +88,14 @@ describe('headers exchange', () => {
     expect(routes({ n: typed5 }, { n: '5' })).toBe(false);
   });
 
+  it('integers compare by value whatever their AMQP width: a long-long (bigint) 5 equals an int 5', () => {
+    expect(routes({ n: 5n }, { n: 5 })).toBe(true);
+    expect(routes({ n: 5 }, { n: { '!': 'long', value: 5n } })).toBe(true);
+    expect(routes({ n: 2n ** 60n }, { n: 2n ** 60n })).toBe(true);
+    expect(routes({ n: 2n ** 60n + 1n }, { n: 2n ** 60n })).toBe(false);
+    expect(routes({ n: 5n }, { n: '5' })).toBe(false);
+  });
+
   it('table values compare by content, whatever the key order', () => {
     expect(routes({ t: { a: 1, b: 2 } }, { t: { b: 2, a: 1 } })).toBe(true);
     expect(routes({ t: { a: 1, b: 2 } }, { t: { a: 1 } })).toBe(false);
