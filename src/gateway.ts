@@ -7,6 +7,7 @@ import { ADAPTERS, type AdapterEntry } from './adapters.js';
 import { PermissionAuthorizer } from './auth/permissions.js';
 import { StaticUsers } from './auth/static-users.js';
 import { Cluster } from './cluster/cluster.js';
+import { LocalPeers } from './runtime/local-peers.js';
 import {
   gatewayConfigSchema,
   type GatewayConfig,
@@ -82,6 +83,7 @@ export function createGateway(input: GatewayConfigInput = {}): Gateway {
     memoryAlarm,
     publishGate: (target: Pausable) => new ConnectionPublishGate(target, publishRate, memoryAlarm),
     frameTracer: createFrameTracer(config.log.traceFrames),
+    peers: cluster?.peers ?? new LocalPeers(),
     broker,
     store,
     authn,

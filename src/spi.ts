@@ -455,6 +455,31 @@ export interface Metrics {
 // Flow control: memory alarm, publish rate
 
 /** The gateway-wide memory alarm (RabbitMQ `vm_memory_high_watermark`). */
+/**
+ * What an adapter shares with the same adapter on other gateway nodes (src/cluster): who holds
+ * a session that outlives its connection (an MQTT client id), and announcements of shared
+ * state. A single node (`clustered` false) holds every session; claims succeed at once and
+ * announcements go nowhere.
+ */
+export interface Peers {
+  readonly clustered: boolean;
+  /** Holds `key` on this node. Resolves once the node that held it before (another, alive)
+   * has let go: its `onRelease` handler finished, or it did not answer in time. */
+  claim(key: string): Promise<void>;
+  /** This node no longer holds `key` (a clean session ended). */
+  release(key: string): Promise<void>;
+  /** Of `keys`, those no live node holds, now held by this node (a dead node's sessions). */
+  adopt(keys: readonly string[]): Promise<string[]>;
+  /** Runs when another node claims a key held here: close the session here, store its state. */
+  onRelease(handler: (key: string) => Promise<void>): void;
+  /** Sends `payload` to the other nodes' `onAnnouncement(subject)` handlers (at most once). */
+  announce(subject: string, payload: Buffer): void;
+  onAnnouncement(subject: string, handler: (payload: Buffer) => void): void;
+  /** Runs after a reconnect to the others and every resync interval: reload shared state,
+   * adopt what dead nodes held. */
+  onResync(handler: () => void): void;
+}
+
 export interface MemoryAlarm {
   readonly raised: boolean;
   /** Hears every change; returns the unsubscribe function. */
@@ -525,6 +550,8 @@ export interface AdapterContext<C = unknown> {
   /** A gate for one connection; `target` pauses and resumes its reading. */
   publishGate(target: Pausable): PublishGate;
   readonly frameTracer: FrameTracer;
+  /** The other gateway nodes on the same Redis (cluster), or a single node's stand-in. */
+  readonly peers: Peers;
   /** The gateway's secure WebSocket listener for this adapter (`tls.ports.mqttWss` /
    * `stompWss`), when TLS is on: open it like the plain one, with these TLS options. */
   readonly secureWebSocket?:

@@ -36,6 +36,9 @@ export interface HookDeps {
   readonly stateOf: (client: Client) => ConnectionState | undefined;
   /** A client is about to subscribe (aedes then registers the listener through `mq.on`). */
   readonly subscribing: (client: Client) => void;
+  /** An authenticated client: its id is held by this node, its session loaded, once this
+   * resolves (session-handover.ts). */
+  readonly connecting: (client: Client, state: ConnectionState) => Promise<void>;
 }
 
 type Hooks = Required<
@@ -98,7 +101,15 @@ export function aedesHooks(deps: HookDeps): Hooks {
           }
           // `{client_id}` in permission patterns
           state.principal = { ...principal, clientId: client.id };
-          done(null, true);
+          deps.connecting(client, state).then(
+            () => {
+              done(null, true);
+            },
+            (err: unknown) => {
+              deps.log.warn({ err, clientId: client.id }, 'MQTT session could not be taken over');
+              done(connackError(CONNACK.serverUnavailable, 'session unavailable'), null);
+            },
+          );
         },
         (err: unknown) => {
           // A refused certificate login is "not authorized": no password was given.

@@ -8,4 +8,6 @@ export interface ConnectionState {
   principal: Principal | undefined;
   /** CONNECT carried an empty client id that MQTT does not allow here. */
   rejectClientId: boolean;
+  /** The client id this connection holds across nodes (session-handover.ts), once claimed. */
+  claimed?: string | undefined;
 }

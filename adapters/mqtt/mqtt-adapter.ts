@@ -31,6 +31,7 @@ import type { MqttOptions } from './options.js';
 import { capRetainedQos, guardParser } from './packet-guards.js';
 import { persistRetained } from './retained-store.js';
 import { createSessionStore, enqueueForSessions } from './session-store.js';
+import { SessionHandover } from './session-handover.js';
 import { SessionRecords } from './session-records.js';
 import { publishStoredWills } from './session-wills.js';
 import { sharedDelivery } from './shared-delivery.js';
@@ -53,6 +54,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
   #ctx: AdapterContext<MqttOptions> | undefined;
   #nodeConnectionId = '';
   #dispatcher: Dispatcher | undefined;
+  #handover: SessionHandover | undefined;
   #lastSubscriber: ConnectionState | undefined;
 
   async start(ctx: AdapterContext<MqttOptions>): Promise<readonly ListenAddress[]> {
@@ -106,7 +108,15 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         ctx.log.error({ err }, 'MQTT core bridge error');
       },
     });
-    await persistRetained(offline, { store: ctx.store, vhost: cfg.vhost, brokerId });
+    await persistRetained(offline, {
+      store: ctx.store,
+      vhost: cfg.vhost,
+      brokerId,
+      peers: ctx.peers,
+      onError: (err) => {
+        ctx.log.warn({ err }, 'MQTT retained messages not synchronised');
+      },
+    });
     const aedes = await Aedes.createBroker({
       id: brokerId,
       mq,
@@ -131,14 +141,35 @@ export class MqttAdapter implements Adapter<MqttOptions> {
         subscribing: (client) => {
           this.#lastSubscriber = this.#states.get(client);
         },
+        connecting: async (client, state) => {
+          state.claimed = client.id;
+          await this.#handover?.connecting(client.id);
+        },
       }),
     });
     this.#aedes = aedes;
     mq.attach(`mqtt-node-${brokerId}`, this.#nodeConnectionId);
     // Stored sessions bind their filters, so the node queue must exist first.
     const records = new SessionRecords(ctx.store, cfg.vhost);
-    await offline.persist(records);
-    await publishStoredWills(aedes, records, ctx.log);
+    const { peers } = ctx;
+    const sessions = await offline.persist(records, !peers.clustered);
+    const handover = (this.#handover = new SessionHandover({
+      peers,
+      vhost: cfg.vhost,
+      sessions,
+      records,
+      aedes,
+      closeClient: (clientId) => this.#closeClient(clientId),
+      log: ctx.log,
+    }));
+    if (peers.clustered) {
+      await handover.adopt();
+      peers.onResync(() => {
+        handover.adopt().catch((err: unknown) => {
+          ctx.log.warn({ err }, 'MQTT session adoption failed');
+        });
+      });
+    } else await publishStoredWills(aedes, records, ctx.log);
     aedes.on('clientReady', (client) => {
       const state = this.#states.get(client);
       if (state) this.#byClientId.set(client.id, state);
@@ -182,6 +213,7 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     });
     ctx.metrics.connectionOpened('mqtt');
     stream.once('close', () => {
+      if (state.claimed !== undefined) this.#handover?.closed(state.claimed, client.clean);
       publishGate?.close();
       this.#live.delete(client);
       if (this.#lastSubscriber === state) this.#lastSubscriber = undefined;
@@ -268,6 +300,17 @@ export class MqttAdapter implements Adapter<MqttOptions> {
     const last = this.#lastSubscriber;
     const state = owns(last) ? last : [...this.#live.values()].find(owns);
     return state && { client: state.client, connectionId: state.info.id };
+  }
+
+  /** Another node took the client id over [MQTT-3.1.4-2]: our connection with it goes. */
+  #closeClient(clientId: string): Promise<void> {
+    const state = this.#byClientId.get(clientId);
+    if (!state) return Promise.resolve();
+    return new Promise((resolve) => {
+      state.client.close(() => {
+        resolve();
+      });
+    });
   }
 
   #origin(clientId: string | undefined): MessageOrigin {

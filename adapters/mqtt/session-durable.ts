@@ -35,27 +35,49 @@ export interface SessionState {
   delWill(client: Id): Promise<object | undefined>;
 }
 
+/** One client's session state moved into or out of this node's memory (cluster handover). */
+export interface ClientSessions {
+  /** Loads the client's stored subscriptions (bound in the core) and inbound QoS 2 ids. */
+  load(clientId: string): Promise<void>;
+  /** Drops the client's session from memory, releasing its filters; the records stay. */
+  unload(clientId: string): Promise<void>;
+}
+
 /** Loads the stored subscriptions (reported to the core like new ones) and inbound QoS 2
- * packets into `state`, then mirrors every later change to `records`. Stored wills are not
- * loaded: they belong to connections of the previous run (session-wills.ts). */
+ * packets into `state` (every session's with `loadAll`, else none: see `ClientSessions`), then
+ * mirrors every later change to `records`. Stored wills are not loaded: they belong to
+ * connections of the previous run (session-wills.ts). */
 export async function persistSessionState(
   state: SessionState,
   records: SessionRecords,
-): Promise<void> {
-  for (const { key, value } of await records.list('subs')) {
-    await state.addSubscriptions({ id: key }, value as StoredSub[]);
-  }
+  loadAll: boolean,
+): Promise<ClientSessions> {
+  // The in-memory calls, before the write-through below wraps them.
+  const add = state.addSubscriptions.bind(state);
+  const remove = state.removeSubscriptions.bind(state);
+  const clean = state.cleanSubscriptions.bind(state);
+  const storeIn = state.incomingStorePacket.bind(state);
+  const delIn = state.incomingDelPacket.bind(state);
+  const cleanIn = state.cleanIncoming.bind(state);
+
   const inbound = new Map<string, Set<number>>();
   const track = (clientId: string): Set<number> => {
     let ids = inbound.get(clientId);
     if (!ids) inbound.set(clientId, (ids = new Set()));
     return ids;
   };
-  for (const { key, value } of await records.list('in')) {
-    const [clientId, messageId] = splitKey(key);
-    await state.incomingStorePacket({ id: clientId }, value as InboundPacket);
-    track(clientId).add(messageId);
-  }
+  const loadRecords = async (
+    subs: readonly { key: string; value: unknown }[],
+    inRecords: readonly { key: string; value: unknown }[],
+  ): Promise<void> => {
+    for (const { key, value } of subs) await add({ id: key }, value as StoredSub[]);
+    for (const { key, value } of inRecords) {
+      const [clientId, messageId] = splitKey(key);
+      await storeIn({ id: clientId }, value as InboundPacket);
+      track(clientId).add(messageId);
+    }
+  };
+  if (loadAll) await loadRecords(await records.list('subs'), await records.list('in'));
 
   const saveSubs = async (client: Id): Promise<void> => {
     const subs = await state.subscriptionsByClient(client);
@@ -63,9 +85,6 @@ export async function persistSessionState(
       ? records.put('subs', client.id, subs)
       : records.delete('subs', client.id));
   };
-  const add = state.addSubscriptions.bind(state);
-  const remove = state.removeSubscriptions.bind(state);
-  const clean = state.cleanSubscriptions.bind(state);
   state.addSubscriptions = async (client, subs) => {
     await add(client, subs);
     await saveSubs(client);
@@ -81,9 +100,6 @@ export async function persistSessionState(
     if (stored) await records.delete('subs', client.id);
   };
 
-  const storeIn = state.incomingStorePacket.bind(state);
-  const delIn = state.incomingDelPacket.bind(state);
-  const cleanIn = state.cleanIncoming.bind(state);
   state.incomingStorePacket = async (client, packet) => {
     await storeIn(client, packet);
     track(client.id).add(packet.messageId);
@@ -111,5 +127,19 @@ export async function persistSessionState(
     const will = await delWill(client);
     if (will) await records.delete('will', client.id);
     return will;
+  };
+
+  return {
+    load: async (clientId) => {
+      await loadRecords(
+        await records.listClient('subs', clientId),
+        await records.listClient('in', clientId),
+      );
+    },
+    unload: async (clientId) => {
+      await clean({ id: clientId });
+      await cleanIn({ id: clientId });
+      inbound.delete(clientId);
+    },
   };
 }

@@ -33,17 +33,29 @@ export function dataOf(packet: object): Record<string, unknown> {
 
 export class OutgoingQueues {
   readonly #queues = new Map<string, Entry[]>();
-  #nextSeq = 1;
+  #lastSeq = 0;
   #records: SessionRecords | undefined;
 
-  /** Loads the stored queues, then writes every change through to `records`. */
-  async persist(records: SessionRecords): Promise<void> {
-    for (const { key, value } of await records.list('out')) {
-      const [clientId, seq] = splitKey(key, true);
-      this.#queue(clientId).push({ seq, packet: value as OutPacket });
-      this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
-    }
+  /** Writes every later change through to `records`. */
+  attach(records: SessionRecords): void {
     this.#records = records;
+  }
+
+  /** Adds stored entries (`out` records) to the queues, each in its place by sequence. */
+  load(stored: readonly { key: string; value: unknown }[]): void {
+    for (const { key, value } of stored) {
+      const [clientId, seq] = splitKey(key, true);
+      const queue = this.#queue(clientId);
+      if (queue.some((e) => e.seq === seq)) continue;
+      const at = queue.findIndex((e) => e.seq > seq);
+      queue.splice(at < 0 ? queue.length : at, 0, { seq, packet: value as OutPacket });
+      this.#lastSeq = Math.max(this.#lastSeq, seq);
+    }
+  }
+
+  /** Drops a client's queue from memory; its records stay (another node holds it now). */
+  forget(clientId: string): void {
+    this.#queues.delete(clientId);
   }
 
   async enqueue(sub: { clientId: string }, packet: object): Promise<void> {
@@ -98,8 +110,15 @@ export class OutgoingQueues {
     return Readable.from((this.#queues.get(client.id) ?? []).map((e) => e.packet));
   }
 
+  /** Sequence numbers grow with the clock (microsecond-sized steps), so the entries two nodes
+   * add for one session while it passes between them interleave in time order. */
+  #nextSeq(): number {
+    this.#lastSeq = Math.max(this.#lastSeq + 1, Date.now() * 1000);
+    return this.#lastSeq;
+  }
+
   #append(clientId: string, packet: object): Promise<void> {
-    const entry: Entry = { seq: this.#nextSeq++, packet: new Packet(packet) };
+    const entry: Entry = { seq: this.#nextSeq(), packet: new Packet(packet) };
     this.#queue(clientId).push(entry);
     return this.#write(clientId, entry);
   }

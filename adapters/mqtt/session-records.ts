@@ -19,12 +19,15 @@ import type { Store } from '../../src/spi.js';
 
 export type SessionArea = 'subs' | 'out' | 'in' | 'will';
 
-const SEQ_DIGITS = 13; // 2^52: more than any process will number
+const SEQ_DIGITS = 13; // 2^52: clock-based sequences (ms x 1000) fit until the year 2112
 
 /** Writes and reads one vhost's session records. */
 export class SessionRecords {
   readonly #store: Store;
   readonly #vhost: string;
+  /** Writes not yet committed, by client id: a session handed to another node goes only once
+   * its state is in the store. */
+  readonly #writing = new Map<string, Set<Promise<void>>>();
 
   constructor(store: Store, vhost: string) {
     this.#store = store;
@@ -32,16 +35,44 @@ export class SessionRecords {
   }
 
   put(area: SessionArea, key: string, value: unknown): Promise<void> {
-    return this.#store.putRecord(this.#kind(area), key, encode(value));
+    return this.#track(key, this.#store.putRecord(this.#kind(area), key, encode(value)));
   }
 
   delete(area: SessionArea, key: string): Promise<void> {
-    return this.#store.deleteRecord(this.#kind(area), key);
+    return this.#track(key, this.#store.deleteRecord(this.#kind(area), key));
   }
 
   async list(area: SessionArea): Promise<{ key: string; value: unknown }[]> {
     const records = await this.#store.listRecords(this.#kind(area));
     return records.map((r) => ({ key: r.key, value: decode(r.value) }));
+  }
+
+  /** One client's records of an area (the store lists the whole area: see docs/cluster.md). */
+  async listClient(
+    area: SessionArea,
+    clientId: string,
+  ): Promise<{ key: string; value: unknown }[]> {
+    const prefix = `${clientId}\u0000`;
+    return (await this.list(area)).filter((r) => r.key === clientId || r.key.startsWith(prefix));
+  }
+
+  /** Resolves once every write for `clientId` made so far has settled. */
+  async settled(clientId: string): Promise<void> {
+    await Promise.allSettled([...(this.#writing.get(clientId) ?? [])]);
+  }
+
+  #track(key: string, write: Promise<void>): Promise<void> {
+    const at = key.indexOf('\u0000');
+    const clientId = at < 0 ? key : key.slice(0, at);
+    let set = this.#writing.get(clientId);
+    if (!set) this.#writing.set(clientId, (set = new Set()));
+    set.add(write);
+    const done = (): void => {
+      set.delete(write);
+      if (set.size === 0 && this.#writing.get(clientId) === set) this.#writing.delete(clientId);
+    };
+    write.then(done, done);
+    return write;
   }
 
   #kind(area: SessionArea): string {

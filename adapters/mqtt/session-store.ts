@@ -19,7 +19,7 @@ import memoryPersistence from 'aedes-persistence';
 import type { DeliverablePacket } from './aedes-internals.js';
 import type { OfflineEnqueue } from './core-mq.js';
 import type { RetainedPersistence } from './retained-store.js';
-import { persistSessionState, type SessionState } from './session-durable.js';
+import { persistSessionState, type ClientSessions, type SessionState } from './session-durable.js';
 import { OutgoingQueues, type OutPacket } from './session-outgoing.js';
 import type { SessionRecords } from './session-records.js';
 
@@ -33,8 +33,9 @@ export interface SessionStore extends RetainedPersistence {
   outgoingEnqueueCombi(subs: { clientId: string }[], packet: DeliverablePacket): Promise<void>;
   outgoingUpdate(client: Client, packet: DeliverablePacket): Promise<void>;
   outgoingStream(client: Client): Readable;
-  /** Loads the stored sessions, then writes every change through to `records`. */
-  persist(records: SessionRecords): Promise<void>;
+  /** Writes every change through to `records`, after loading every stored session
+   * (`loadAll`, a single node) or none (a cluster node loads a session when it holds it). */
+  persist(records: SessionRecords, loadAll: boolean): Promise<ClientSessions>;
 }
 
 interface StoredSub {
@@ -76,9 +77,22 @@ export function createSessionStore(
         .map((p: OutPacket) =>
           p.cmd !== 'publish' || p.messageId === undefined ? p : { ...p, dup: true },
         ),
-    persist: async (records) => {
-      await outgoing.persist(records);
-      await persistSessionState(store, records);
+    persist: async (records, loadAll) => {
+      outgoing.attach(records);
+      if (loadAll) outgoing.load(await records.list('out'));
+      const state = await persistSessionState(store, records, loadAll);
+      return {
+        load: async (clientId) => {
+          outgoing.load(await records.listClient('out', clientId));
+          await state.load(clientId);
+        },
+        // Filters first, so nothing more is queued for it here; then the writes already made.
+        unload: async (clientId) => {
+          await state.unload(clientId);
+          outgoing.forget(clientId);
+          await records.settled(clientId);
+        },
+      };
     },
   } satisfies Partial<SessionStore> & Record<string, unknown>);
   return store;

@@ -21,21 +21,34 @@ export async function publishStoredWills(
 ): Promise<number> {
   let published = 0;
   for (const { key, value } of await records.list('will')) {
-    const { topic, payload, qos, retain } = value as PublishPacket;
-    // A fresh packet: the old broker id and counter would pass for another node's message.
-    const will = { cmd: 'publish', topic, payload, qos, retain, dup: false } as PublishPacket;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        aedes.publish(will, (err) => {
-          if (err) reject(err);
-          else resolve();
-        });
-      });
-      published++;
-    } catch (err) {
-      log.warn({ err, clientId: key, topic }, 'stored MQTT will not published');
-    }
-    await records.delete('will', key);
+    if (await publishStoredWill(aedes, records, log, key, value)) published++;
   }
+  return published;
+}
+
+/** Publishes one stored will and removes it; false when the publish failed. */
+export async function publishStoredWill(
+  aedes: Aedes,
+  records: SessionRecords,
+  log: Logger,
+  clientId: string,
+  stored: unknown,
+): Promise<boolean> {
+  const { topic, payload, qos, retain } = stored as PublishPacket;
+  // A fresh packet: the old broker id and counter would pass for another node's message.
+  const will = { cmd: 'publish', topic, payload, qos, retain, dup: false } as PublishPacket;
+  let published = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      aedes.publish(will, (err) => {
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    published = true;
+  } catch (err) {
+    log.warn({ err, clientId, topic }, 'stored MQTT will not published');
+  }
+  await records.delete('will', clientId);
   return published;
 }

@@ -17,11 +17,16 @@ import { escapeKeyPart } from '../store/redis-keys.js';
  *                                         connection-owned queues
  *   P cluster:interest           channel  what those queues are bound to (remote-interest.ts)
  *   P cluster:auth               hash     consumer -> digest of its `auth` config section
+ *   P cluster:holders            hash     session key (e.g. `mqtt:<vh>:<client id>`) -> the
+ *                                         consumer holding it (cluster-peers.ts)
+ *   P cluster:peers              channel  adapter announcements, release requests and answers
  */
 export class ClusterKeys {
   readonly topoChannel: string;
   readonly interestChannel: string;
   readonly authDigests: string;
+  readonly holders: string;
+  readonly peersChannel: string;
   readonly #p: string;
 
   constructor(prefix: string) {
@@ -29,6 +34,8 @@ export class ClusterKeys {
     this.topoChannel = `${this.#p}topo`;
     this.interestChannel = `${this.#p}interest`;
     this.authDigests = `${this.#p}auth`;
+    this.holders = `${this.#p}holders`;
+    this.peersChannel = `${this.#p}peers`;
   }
 
   topology(vhost: string): string {

@@ -9,6 +9,7 @@ import { BrokerError } from '../core/errors.js';
 import type { Logger, Message, Store } from '../spi.js';
 import { AuthConsistency } from './auth-consistency.js';
 import { ClusterKeys } from './cluster-keys.js';
+import { ClusterPeers } from './cluster-peers.js';
 import { ClusterLog } from './cluster-log.js';
 import { nodeIdOf } from './cluster-options.js';
 import { MessageBus } from './message-bus.js';
@@ -45,6 +46,8 @@ export class Cluster {
   readonly #presence: NodePresence;
   readonly #interest: RemoteInterest;
   readonly #auth: AuthConsistency;
+  /** What adapters share with the other nodes (AdapterContext.peers). */
+  readonly peers: ClusterPeers;
   readonly #logs = new Map<string, ClusterLog>();
   readonly #queues = new Set<StreamQueue>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -79,6 +82,13 @@ export class Cluster {
       },
       exchangeType: (vhost, name) => this.#broker.vhost(vhost).exchange(name)?.type,
       local: () => [...this.#logs.keys()].flatMap((v) => localInterest(this.#broker.vhost(v))),
+      onError,
+    });
+    this.peers = new ClusterPeers({
+      redis: this.#cmd,
+      keys: this.#keys,
+      consumer: this.consumer,
+      releaseTimeoutMs: config.cluster.nodeTimeoutMs,
       onError,
     });
     this.#auth = new AuthConsistency({
@@ -131,7 +141,7 @@ export class Cluster {
     this.#sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
       this.#receive(channel.toString(), payload);
     });
-    const channels = [this.#keys.topoChannel, this.#keys.interestChannel];
+    const channels = [this.#keys.topoChannel, this.#keys.interestChannel, this.#keys.peersChannel];
     for (const name of this.#logs.keys()) channels.push(this.#keys.messageChannel(name));
     await this.#sub.subscribe(...channels);
     await this.#resyncAll();
@@ -141,6 +151,7 @@ export class Cluster {
     this.#sub.on('ready', () => {
       this.#resyncAll().catch(this.#onError);
       this.#interest.hello();
+      this.peers.resync();
     });
     this.#cmd.on('ready', () => {
       this.#presence.beat().catch(this.#onError);
@@ -151,6 +162,7 @@ export class Cluster {
       this.#resyncAll().catch(this.#onError);
       this.#interest.snapshot();
       this.#auth.check().catch(this.#onError);
+      this.peers.resync();
     }, this.#config.cluster.resyncIntervalMs);
     this.#resyncTimer.unref();
     this.#started = true;
@@ -221,6 +233,10 @@ export class Cluster {
 
   #receive(channel: string, payload: Buffer): void {
     try {
+      if (channel === this.#keys.peersChannel) {
+        this.peers.receive(payload);
+        return;
+      }
       if (channel === this.#keys.interestChannel) {
         this.#interest.receive(payload);
         return;
@@ -248,6 +264,7 @@ export class Cluster {
     if (this.#resyncTimer) clearInterval(this.#resyncTimer);
     this.#resyncTimer = undefined;
     this.#messages.close();
+    this.peers.close();
     this.#interest.bye();
     await Promise.allSettled([this.#presence.stop(), this.#ops.close(), this.#auth.leave()]);
     await Promise.allSettled([quit(this.#sub), quit(this.#cmd)]);

@@ -25,6 +25,8 @@ export interface ClusterNode {
 
 export interface TestCluster {
   readonly redis: RedisServer;
+  /** The key prefix the nodes share. */
+  readonly prefix: string;
   readonly nodes: ClusterNode[];
   /** Starts one more node on the same Redis and prefix. */
   addNode(id: string): Promise<ClusterNode>;
@@ -53,6 +55,7 @@ export async function startCluster(
   }
   return {
     redis,
+    prefix,
     nodes,
     addNode,
     async stop() {

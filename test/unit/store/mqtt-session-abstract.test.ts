@@ -69,7 +69,7 @@ function runSuite(name: string, makeStore: () => Store): void {
           { added: () => undefined, removed: () => undefined },
           () => false,
         );
-        await persistence.persist(new SessionRecords(store, '/'));
+        await persistence.persist(new SessionRecords(store, '/'), true);
         return persistence;
       },
       testAsync: true,

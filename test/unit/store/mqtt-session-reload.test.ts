@@ -40,7 +40,7 @@ async function open(filters: string[]): Promise<{ p: SessionStore & Extra; store
     () => false,
   ) as SessionStore & Extra;
   await p.setup({ id: 'broker', counter: 0 });
-  await p.persist(new SessionRecords(store, '/'));
+  await p.persist(new SessionRecords(store, '/'), true);
   return { p, store };
 }
 
