@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Logger } from '../spi.js';
 import type { ClusterKeys } from './cluster-keys.js';
@@ -14,7 +14,7 @@ import type { ClusterKeys } from './cluster-keys.js';
  * refused). Entries of dead nodes are dropped on the way.
  */
 export class AuthConsistency {
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #keys: ClusterKeys;
   readonly #consumer: string;
   readonly #digest: string;
@@ -23,7 +23,7 @@ export class AuthConsistency {
   #reported = '';
 
   constructor(opts: {
-    redis: Redis;
+    redis: RedisConn;
     keys: ClusterKeys;
     consumer: string;
     auth: GatewayConfig['auth'];

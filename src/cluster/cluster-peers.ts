@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { Peers } from '../spi.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
@@ -48,7 +48,7 @@ return 0`;
  */
 export class ClusterPeers implements Peers {
   readonly clustered = true;
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #keys: ClusterKeys;
   readonly #consumer: string;
   readonly #releaseTimeoutMs: number;
@@ -60,7 +60,7 @@ export class ClusterPeers implements Peers {
   readonly #waiting = new Map<string, () => void>();
 
   constructor(opts: {
-    redis: Redis;
+    redis: RedisConn;
     keys: ClusterKeys;
     consumer: string;
     releaseTimeoutMs: number;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Broker } from '../core/broker.js';
 import type { Queue, QueueHooks, QueueOptions } from '../core/queues/queue.js';
@@ -38,8 +38,8 @@ export class Cluster {
   readonly #broker: Broker;
   readonly #log: Logger;
   readonly #keys: ClusterKeys;
-  readonly #cmd: Redis;
-  readonly #sub: Redis;
+  readonly #cmd: RedisConn;
+  readonly #sub: RedisConn;
   readonly #ops: StreamOps;
   readonly #topology: TopologyBus;
   readonly #messages: MessageBus;
@@ -65,9 +65,9 @@ export class Cluster {
     this.consumer = `${this.nodeId}.${randomBytes(4).toString('hex')}`;
     this.#keys = new ClusterKeys(config.store.redis.prefix);
     const onError = this.#onError;
-    const { url } = config.store.redis;
-    this.#cmd = clusterClient(url, onError, { pipelined: true });
-    this.#sub = clusterClient(url, onError);
+    const target = config.store.redis;
+    this.#cmd = clusterClient(target, onError, { pipelined: true });
+    this.#sub = clusterClient(target, onError);
     this.#ops = new StreamOps(this.#cmd, onError);
     this.#topology = new TopologyBus(this.#cmd, this.#keys, this.consumer, onError);
     this.#messages = new MessageBus(this.#cmd, this.#keys, this.consumer, onError);
@@ -185,7 +185,7 @@ export class Cluster {
       consumer: this.consumer,
       fetchBatch,
       blockMs,
-      connect: () => clusterClient(this.#config.store.redis.url, this.#onError, { blocking: true }),
+      connect: () => clusterClient(this.#config.store.redis, this.#onError, { blocking: true }),
       onError: this.#onError,
     });
     this.#queues.add(q);
@@ -271,7 +271,7 @@ export class Cluster {
   }
 }
 
-async function quit(r: Redis): Promise<void> {
+async function quit(r: RedisConn): Promise<void> {
   if (r.status !== 'ready') {
     r.disconnect();
     return;

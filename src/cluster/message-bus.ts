@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { Message } from '../spi.js';
 import { pendingBatch, type PendingBatch } from '../store/pending-batch.js';
 import { decodeRecord, encodeRecord } from '../store/redis-record.js';
@@ -17,7 +17,7 @@ import type { ClusterKeys } from './cluster-keys.js';
  * wants gets a refusal rather than a confirm (cluster.ts decides when that applies).
  */
 export class MessageBus {
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #keys: ClusterKeys;
   /** Frame = u16 length | sender id | V8 array of message records. */
   readonly #header: Buffer;
@@ -25,7 +25,7 @@ export class MessageBus {
   readonly #pending = new Map<string, PendingBatch<Buffer[]>>();
   #flush: NodeJS.Immediate | undefined;
 
-  constructor(redis: Redis, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
+  constructor(redis: RedisConn, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
     this.#redis = redis;
     this.#keys = keys;
     const id = Buffer.from(node);

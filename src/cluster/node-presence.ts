@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { StreamOps } from './stream-ops.js';
 
@@ -27,7 +27,7 @@ export interface StreamRef {
  * liveness of the holder is what decides.
  */
 export class NodePresence {
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #keys: ClusterKeys;
   readonly #ops: StreamOps;
   readonly #consumer: string;
@@ -40,7 +40,7 @@ export class NodePresence {
   #passing = false;
 
   constructor(opts: {
-    redis: Redis;
+    redis: RedisConn;
     keys: ClusterKeys;
     ops: StreamOps;
     consumer: string;

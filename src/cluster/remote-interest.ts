@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { ExchangeTypeName, Message } from '../spi.js';
 import { makeBinding, type Binding } from '../core/binding.js';
 import type { BindingMatcher, MatcherOptions } from '../core/exchanges/exchange-type.js';
@@ -39,7 +39,7 @@ const entryId = (e: InterestEntry): string =>
  * are not followed.
  */
 export class RemoteInterest {
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #channel: string;
   readonly #node: string;
   readonly #staleMs: number;
@@ -54,7 +54,7 @@ export class RemoteInterest {
   readonly #queues = new Map<string, number>();
 
   constructor(opts: {
-    redis: Redis;
+    redis: RedisConn;
     channel: string;
     node: string;
     staleMs: number;

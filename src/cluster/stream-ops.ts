@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import { GROUP } from './cluster-keys.js';
 
 /** A message going back to its queue's tail: it leaves this node's pending entries. */
@@ -53,7 +53,7 @@ return #pending`;
 const RECLAIM_BATCH = 500;
 const ACK_RETRY_MS = 500;
 
-type Scripted = Redis & {
+type Scripted = RedisConn & {
   gwRequeue(key: string, ...args: (string | Buffer | number)[]): Promise<number>;
   gwReclaim(
     key: string,
@@ -79,7 +79,7 @@ export class StreamOps {
   #flush: NodeJS.Immediate | undefined;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, onError: (err: unknown) => void) {
+  constructor(redis: RedisConn, onError: (err: unknown) => void) {
     redis.defineCommand('gwRequeue', { numberOfKeys: 1, lua: REQUEUE });
     redis.defineCommand('gwReclaim', { numberOfKeys: 1, lua: RECLAIM });
     this.#redis = redis as Scripted;
@@ -110,7 +110,7 @@ export class StreamOps {
     });
   }
 
-  /** An ack of `id` is queued or being retried: Redis still lists the entry as pending. */
+  /** An ack of `id` is queued or being retried: RedisConn still lists the entry as pending. */
   ackPending(key: string, id: string): boolean {
     return this.#acks.get(key)?.includes(id) ?? false;
   }

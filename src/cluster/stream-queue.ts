@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { ConsumeOptions, ConsumerSink, Message } from '../spi.js';
 import type { QueueConsumer } from '../core/queues/consumer.js';
 import {
@@ -24,7 +24,7 @@ export interface StreamQueueContext {
   readonly fetchBatch: number;
   readonly blockMs: number;
   /** A new connection for blocking reads (not yet connected). */
-  readonly connect: () => Redis;
+  readonly connect: () => RedisConn;
   readonly onError: (err: unknown) => void;
 }
 
@@ -62,7 +62,7 @@ export class StreamQueue extends Queue {
   #seq = 0;
   /** Set while giving messages back: an entry leaving goes to the stream, not away. */
   #returning: Returned[] | undefined;
-  #reader: Redis | undefined;
+  #reader: RedisConn | undefined;
   #reading = false;
   /** '0' re-reads this consumer's own pending entries (after a restart of the reader, some
    * may have been delivered to it without reaching it); then '>' for new ones. */
@@ -270,7 +270,7 @@ export class StreamQueue extends Queue {
     if (this.#consumers.size === 0) this.#giveBack();
   }
 
-  async #connection(): Promise<Redis> {
+  async #connection(): Promise<RedisConn> {
     if (this.#reader) return this.#reader;
     const reader = this.#ctx.connect();
     this.#reader = reader;

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis-client.js';
 import type { Vhost } from '../core/vhost.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { ClusterLog } from './cluster-log.js';
@@ -25,7 +25,7 @@ interface Change {
  * Propagation is one pub/sub hop (milliseconds) while connected.
  */
 export class TopologyBus {
-  readonly #redis: Redis;
+  readonly #redis: RedisConn;
   readonly #keys: ClusterKeys;
   readonly #node: string;
   readonly #onError: (err: unknown) => void;
@@ -36,7 +36,7 @@ export class TopologyBus {
    * before the next resync, which would otherwise undo them from the stale hash. */
   readonly #unsent = new Map<string, Change>();
 
-  constructor(redis: Redis, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
+  constructor(redis: RedisConn, keys: ClusterKeys, node: string, onError: (err: unknown) => void) {
     this.#redis = redis;
     this.#keys = keys;
     this.#node = node;

@@ -159,6 +159,10 @@ export const gatewayConfigSchema = z
             url: z.string().min(1).default('redis://127.0.0.1:6379'),
             /** Every key starts with it, so several gateway clusters can share one Redis. */
             prefix: z.string().default('gw:'),
+            /** Seed nodes (`redis://host:port`) of a Redis Cluster: when any is given, the
+             * Cluster client is used with them (their credentials and TLS apply to every
+             * node) and `url` is not. */
+            clusterNodes: z.array(z.string().min(1)).default([]),
           })
           .prefault({}),
       })

@@ -10,7 +10,11 @@ export function createStore(config: GatewayConfig): Store {
     case 'memory':
       return new MemoryStore();
     case 'redis':
-      return new RedisStore({ url: redis.url, prefix: redis.prefix });
+      return new RedisStore({
+        url: redis.url,
+        clusterNodes: redis.clusterNodes,
+        prefix: redis.prefix,
+      });
     case 'sqlite':
       return new SqliteStore({ dataDir: config.dataDir, synchronous, maxBatch });
   }

@@ -48,6 +48,19 @@ export class CommandBatch {
     for (const k of c.keys) this.#lastByKey.set(k, index);
   }
 
+  /** The commands split by the slot of their keys (a command's keys share one: redis-keys.ts),
+   * each part in call order. */
+  bySlot(slotOf: (key: string) => number): CommandBatch[] {
+    const parts = new Map<number, CommandBatch>();
+    for (const c of this.#commands) {
+      const slot = slotOf(c.keys[0] ?? '');
+      let part = parts.get(slot);
+      if (!part) parts.set(slot, (part = new CommandBatch()));
+      part.#push(c);
+    }
+    return [...parts.values()];
+  }
+
   sendTo(tx: ChainableCommander): void {
     for (const c of this.#commands) tx.call(c.name, [...c.keys, ...c.args]);
   }

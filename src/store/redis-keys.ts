@@ -13,6 +13,7 @@
  *   P vh:<vh>:q:<q>:ids           zset    message ids, score = id (the queue's order)
  *   P vh:<vh>:q:<q>:msgs          hash    id -> message record (see redis-record.ts)
  *   P vh:<vh>:q:<q>:deliveries    hash    id -> delivery count, absent = 0
+ *                                         (on a Redis Cluster `q:{<vh>:<q>}:`: one slot)
  *   P rec:<kind>                  hash    key -> value (the keyed-record area; kind escaped)
  *
  * Messages are a sorted set plus hashes rather than a stream: stream entry ids must grow per
@@ -38,9 +39,14 @@ export class RedisKeys {
   readonly ids: string;
   readonly vhosts: string;
   readonly #prefix: string;
+  readonly #tagged: boolean;
 
-  constructor(prefix: string) {
+  /** `tagged` (a Redis Cluster): a queue's keys carry the hash tag `{<vh>:<q>}`, so they share a
+   * slot and one message's writes stay one transaction. A single Redis keeps the untagged names
+   * it has always had (no migration); moving from one to the other is a move of the data. */
+  constructor(prefix: string, tagged = false) {
     this.#prefix = prefix;
+    this.#tagged = tagged;
     this.ids = `${prefix}ids`;
     this.vhosts = `${prefix}vhosts`;
   }
@@ -65,7 +71,10 @@ export class RedisKeys {
     return `${this.#prefix}rec:${escapeKeyPart(kind)}`;
   }
   queue(vhost: string, queue: string): QueueKeys {
-    const base = `${this.#vh(vhost)}q:${escapeKeyPart(queue)}:`;
+    const q = escapeKeyPart(queue);
+    const base = this.#tagged
+      ? `${this.#vh(vhost)}q:{${escapeKeyPart(vhost)}:${q}}:`
+      : `${this.#vh(vhost)}q:${q}:`;
     return { ids: `${base}ids`, msgs: `${base}msgs`, deliveries: `${base}deliveries` };
   }
 }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster } from 'ioredis';
 import { pendingBatch, type PendingBatch } from './pending-batch.js';
 import { BrokerError } from '../core/errors.js';
 import type {
@@ -18,12 +19,15 @@ import { CommandBatch } from './redis-batch.js';
 import { IdBlocks } from './id-blocks.js';
 import { decodeValue, encodeValue } from './message-codec.js';
 import { decodeQueue, encodeQueue } from './queue-record.js';
+import { redisConnection, type RedisConn } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { decodeRecord, encodeRecord } from './redis-record.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]`, `rediss://` for TLS. */
   readonly url: string;
+  /** Seed nodes of a Redis Cluster (redis-connection.ts); none: the single Redis at `url`. */
+  readonly clusterNodes?: readonly string[] | undefined;
   /** Every key starts with it (layout in redis-keys.ts). */
   readonly prefix: string;
   /** A command Redis does not answer within this time fails (a half-open connection). */
@@ -63,14 +67,14 @@ export class RedisStore implements Store {
   readonly #opts: RedisStoreOptions;
   readonly #keys: RedisKeys;
   readonly #ids: IdBlocks;
-  #client: Redis | undefined;
+  #client: RedisConn | undefined;
   #batch: Batch = newBatch();
   #scheduled: NodeJS.Immediate | undefined;
   #lastError: Error | undefined;
 
   constructor(opts: RedisStoreOptions) {
     this.#opts = opts;
-    this.#keys = new RedisKeys(opts.prefix);
+    this.#keys = new RedisKeys(opts.prefix, (opts.clusterNodes ?? []).length > 0);
     // async, so a closed store rejects the reservation instead of throwing inside next().
     this.#ids = new IdBlocks(
       async (n) => this.#redis().incrby(this.#keys.ids, n),
@@ -79,16 +83,14 @@ export class RedisStore implements Store {
   }
 
   async open(): Promise<void> {
-    const client = new Redis(this.#opts.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      // In-flight commands fail when the connection drops instead of waiting for a reconnect.
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      connectTimeout: this.#opts.connectTimeoutMs ?? 5_000,
-      commandTimeout: this.#opts.commandTimeoutMs ?? 5_000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-    });
+    const client = redisConnection(
+      { url: this.#opts.url, clusterNodes: this.#opts.clusterNodes ?? [] },
+      {
+        connectTimeoutMs: this.#opts.connectTimeoutMs ?? 5_000,
+        commandTimeoutMs: this.#opts.commandTimeoutMs ?? 5_000,
+        retryMaxMs: 2_000,
+      },
+    );
     // ioredis prints unhandled 'error' events; keep the last one for the rejection messages.
     client.on('error', (err: Error) => {
       this.#lastError = err;
@@ -102,7 +104,7 @@ export class RedisStore implements Store {
       client.disconnect();
       throw new BrokerError(
         'GW_ERR_STORE_UNAVAILABLE',
-        `cannot connect to Redis at ${redactUrl(this.#opts.url)}: ${(err as Error).message}`,
+        `cannot connect to Redis at ${this.#where()}: ${(err as Error).message}`,
         { cause: err },
       );
     }
@@ -123,7 +125,14 @@ export class RedisStore implements Store {
     }
   }
 
-  #redis(): Redis {
+  #where(): string {
+    const nodes = this.#opts.clusterNodes ?? [];
+    return nodes.length > 0
+      ? `Redis Cluster ${nodes.map(redactUrl).join(', ')}`
+      : redactUrl(this.#opts.url);
+  }
+
+  #redis(): RedisConn {
     if (!this.#client) throw new BrokerError('GW_ERR_STORE_UNAVAILABLE', 'store is not open');
     return this.#client;
   }
@@ -147,12 +156,20 @@ export class RedisStore implements Store {
       return;
     }
     try {
-      const tx = this.#redis().multi();
-      batch.content.sendTo(tx);
-      const results = await tx.exec();
-      if (!results) throw new Error('transaction aborted');
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0] ?? new Error('command failed');
+      const r = this.#redis();
+      // A transaction on a Redis Cluster must stay in one slot: one per slot, side by side.
+      // A queue's keys share a hash tag (redis-keys.ts), so each message stays atomic.
+      const parts = r instanceof Cluster ? batch.content.bySlot(calculateSlot) : [batch.content];
+      await Promise.all(
+        parts.map(async (part) => {
+          const tx = r.multi();
+          part.sendTo(tx);
+          const results = await tx.exec();
+          if (!results) throw new Error('transaction aborted');
+          const failed = results.find(([err]) => err);
+          if (failed) throw failed[0] ?? new Error('command failed');
+        }),
+      );
       batch.resolve();
     } catch (err) {
       batch.reject(unavailable('store write failed', this.#explain(err)));
@@ -178,7 +195,7 @@ export class RedisStore implements Store {
   }
 
   /** Reads see this process's queued writes: they go out first, on the same connection. */
-  async #read<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+  async #read<T>(what: string, fn: (r: RedisConn) => Promise<T>): Promise<T> {
     await this.#flushNow();
     try {
       return await fn(this.#redis());
@@ -190,18 +207,15 @@ export class RedisStore implements Store {
   async loadTopology(): Promise<Topology> {
     return this.#read('topology', async (r) => {
       const vhosts = await r.smembers(this.#keys.vhosts);
-      const p = r.pipeline();
-      for (const vh of vhosts) {
-        p.hgetallBuffer(this.#keys.exchanges(vh));
-        p.hgetallBuffer(this.#keys.queues(vh));
-        p.hgetallBuffer(this.#keys.bindings(vh));
-      }
-      const res = (await p.exec()) ?? [];
-      const hash = (i: number): Buffer[] => {
-        const [err, value] = res[i] ?? [new Error('missing reply'), undefined];
-        if (err) throw err;
-        return Object.values(value as Record<string, Buffer>);
-      };
+      // Separate commands, not one pipeline: on a Redis Cluster the hashes are on any node.
+      const res = await Promise.all(
+        vhosts.flatMap((vh) =>
+          [this.#keys.exchanges(vh), this.#keys.queues(vh), this.#keys.bindings(vh)].map((k) =>
+            r.hgetallBuffer(k),
+          ),
+        ),
+      );
+      const hash = (i: number): Buffer[] => Object.values(res[i] ?? {});
       const exchanges: StoredExchange[] = [];
       const queues: StoredQueue[] = [];
       const bindings: StoredBinding[] = [];

@@ -29,7 +29,7 @@ export function assertRedisInstalled(): void {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -43,24 +43,28 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start on `port` (a free one when absent), e.g. to restart a stopped server in place. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/** Start on `port` (a free one when absent), e.g. to restart a stopped server in place;
+ * `extraArgs` are more `redis-server` options (a Redis Cluster node's). */
+export async function startRedis(
+  port?: number,
+  extraArgs: readonly string[] = [],
+): Promise<RedisServer> {
   assertRedisInstalled();
-  if (port !== undefined) return startOn(port);
+  if (port !== undefined) return startOn(port, extraArgs);
   // Another process may take the free port before redis-server binds it: try another.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOn(await freePort());
+      return await startOn(await freePort(), extraArgs);
     } catch (err) {
       if (attempt === 3) throw err;
     }
   }
 }
 
-async function startOn(p: number): Promise<RedisServer> {
+async function startOn(p: number, extraArgs: readonly string[]): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
   const args = ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...args, '--dir', dir], {
+  const child = spawn('redis-server', [...args, '--dir', dir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) =>

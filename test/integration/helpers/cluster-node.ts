@@ -26,7 +26,15 @@ const gateway = createGateway({
       },
     ],
   },
-  store: { type: 'redis', redis: { url: env('GW_REDIS_URL'), prefix: env('GW_PREFIX') } },
+  store: {
+    type: 'redis',
+    redis: {
+      url: env('GW_REDIS_URL'),
+      prefix: env('GW_PREFIX'),
+      // Seed nodes of a Redis Cluster, comma-separated; empty: the single Redis at the URL.
+      clusterNodes: (process.env['GW_REDIS_CLUSTER'] ?? '').split(',').filter(Boolean),
+    },
+  },
   cluster: {
     enabled: true,
     nodeId: env('GW_NODE_ID'),

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { startRedisCluster, type RedisCluster } from '../../helpers/redis-cluster.js';
 import { startRedis, type RedisServer } from '../../helpers/redis-server.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -23,8 +24,8 @@ export interface ClusterNode {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export interface TestCluster {
-  readonly redis: RedisServer;
+export interface TestCluster<R = RedisServer> {
+  readonly redis: R;
   /** The key prefix the nodes share. */
   readonly prefix: string;
   readonly nodes: ClusterNode[];
@@ -38,10 +39,32 @@ export async function startCluster(
   opts: { readonly nodeTimeoutMs?: number } = {},
 ): Promise<TestCluster> {
   const redis = await startRedis();
+  return startNodes(ids, redis, { url: redis.url, clusterNodes: [] }, opts.nodeTimeoutMs);
+}
+
+/** The same nodes on a 3-master Redis Cluster (`store.redis.clusterNodes`). */
+export async function startClusterOnRedisCluster(
+  ids: readonly string[],
+): Promise<TestCluster<RedisCluster>> {
+  const redis = await startRedisCluster();
+  return startNodes(ids, redis, { url: 'redis://unused', clusterNodes: redis.nodes });
+}
+
+interface RedisTarget {
+  readonly url: string;
+  readonly clusterNodes: readonly string[];
+}
+
+async function startNodes<R extends { stop(): Promise<void> }>(
+  ids: readonly string[],
+  redis: R,
+  target: RedisTarget,
+  nodeTimeoutMs = 1_000,
+): Promise<TestCluster<R>> {
   const prefix = `t${randomBytes(3).toString('hex')}:`;
   const nodes: ClusterNode[] = [];
   const addNode = async (id: string): Promise<ClusterNode> => {
-    const node = await spawnNode(id, redis.url, prefix, opts.nodeTimeoutMs ?? 1_000);
+    const node = await spawnNode(id, target, prefix, nodeTimeoutMs);
     nodes.push(node);
     return node;
   };
@@ -67,7 +90,7 @@ export async function startCluster(
 
 async function spawnNode(
   id: string,
-  redisUrl: string,
+  target: RedisTarget,
   prefix: string,
   nodeTimeoutMs: number,
 ): Promise<ClusterNode> {
@@ -75,7 +98,8 @@ async function spawnNode(
     cwd: root,
     env: {
       ...process.env,
-      GW_REDIS_URL: redisUrl,
+      GW_REDIS_URL: target.url,
+      GW_REDIS_CLUSTER: target.clusterNodes.join(','),
       GW_PREFIX: prefix,
       GW_NODE_ID: id,
       GW_NODE_TIMEOUT_MS: String(nodeTimeoutMs),

@@ -1,0 +1,141 @@
+/**
+ * Scale-out (issue 11) on a Redis Cluster (`store.redis.clusterNodes`, ioredis' Cluster
+ * client): two gateway nodes on a 3-master Redis Cluster route across nodes, share queues whose
+ * streams sit on different shards, take MQTT sessions over, and keep durable messages across a
+ * restart.
+ */
+import amqplib, { type ChannelModel } from 'amqplib';
+import calculateSlot from 'cluster-key-slot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
+import type { RedisCluster } from '../helpers/redis-cluster.js';
+import { consumeInto, eventually } from './helpers/amqp091-client.js';
+import {
+  startClusterOnRedisCluster,
+  type ClusterNode,
+  type TestCluster,
+} from './helpers/cluster-nodes.js';
+import { connectMqtt, Inbox } from './helpers/mqtt-clients.js';
+
+let cluster: TestCluster<RedisCluster>;
+let a: ClusterNode;
+let b: ClusterNode;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  cluster = await startClusterOnRedisCluster(['a', 'b']);
+  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+}, 60_000);
+
+afterAll(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  await cluster.stop();
+});
+
+/** Repeats `check` (each try is a round trip to the gateway) until it holds. */
+async function until(check: () => Promise<boolean>, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+async function amqp(node: ClusterNode): Promise<ChannelModel> {
+  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
+  conn.on('error', () => undefined);
+  closers.push(() => conn.close());
+  return conn;
+}
+
+describe('cluster on a Redis Cluster', () => {
+  it('MQTT QoS 0 and AMQP 0-9-1 fan-out cross nodes', async () => {
+    const sub = await connectMqtt(b.mqtt, { clientId: 'rc-sub' });
+    closers.push(() => sub.endAsync());
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync('rc/#');
+    const ch = await (await amqp(b)).createChannel();
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(queue, 'amq.topic', 'rc.#');
+    const amqpInbox = await consumeInto(ch, queue, { noAck: true });
+
+    const pub = await connectMqtt(a.mqtt, { clientId: 'rc-pub' });
+    closers.push(() => pub.endAsync());
+    // Until B's subscriptions are known on A (one pub/sub hop), a QoS 1 round trip paces it.
+    const deadline = Date.now() + 5_000;
+    while (inbox.messages.length === 0) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await pub.publishAsync('rc/ping', 'x', { qos: 1 });
+    }
+    expect(inbox.messages[0]?.topic).toBe('rc/ping');
+    expect((await amqpInbox.one()).content.toString()).toBe('x');
+  });
+
+  it('queues on different shards: competing consumers on both nodes get each message once', async () => {
+    const keys = new ClusterKeys(cluster.prefix);
+    const names = ['rc-jobs-1', 'rc-jobs-2', 'rc-jobs-3', 'rc-jobs-4'];
+    // `redis-cli --cluster create` gives each of the three masters a third of the 16384 slots.
+    const shards = new Set(names.map((q) => Math.floor(calculateSlot(keys.stream('/', q)) / 5462)));
+    expect(shards.size).toBeGreaterThan(1);
+    const pub = await (await amqp(a)).createConfirmChannel();
+    for (const q of names) await pub.assertQueue(q, { durable: true });
+    const consumers = await Promise.all(
+      [a, b].flatMap((node) =>
+        names.map(async (q) => {
+          const conn = await amqp(node);
+          await until(async () => {
+            const probe = await conn.createChannel();
+            probe.on('error', () => undefined);
+            const ok = await probe.checkQueue(q).then(
+              () => true,
+              () => false,
+            );
+            if (ok) await probe.close();
+            return ok;
+          }, `queue ${q} on node ${node.id}`);
+          const ch = await conn.createChannel();
+          await ch.prefetch(5);
+          const inbox = await consumeInto(ch, q);
+          return { ch, inbox, q };
+        }),
+      ),
+    );
+    const n = 40;
+    for (const q of names)
+      for (let i = 0; i < n; i++)
+        pub.sendToQueue(q, Buffer.from(`${q}:${i}`), { persistent: true });
+    await pub.waitForConfirms();
+    const acked = new Set<unknown>();
+    const all = () => consumers.flatMap((c) => c.inbox.received);
+    await eventually(
+      () => {
+        for (const { ch, inbox } of consumers)
+          for (const m of inbox.received)
+            if (!acked.has(m)) {
+              acked.add(m);
+              ch.ack(m);
+            }
+        return all().length >= n * names.length;
+      },
+      `${String(n * names.length)} deliveries`,
+      15_000,
+    );
+    const bodies = all().map((m) => m.content.toString());
+    expect(bodies).toHaveLength(n * names.length);
+    expect(new Set(bodies).size).toBe(n * names.length);
+  });
+
+  it('a node restarted on the Redis Cluster keeps the durable messages of a queue', async () => {
+    const ch = await (await amqp(a)).createConfirmChannel();
+    await ch.assertQueue('rc-kept', { durable: true });
+    for (let i = 0; i < 5; i++)
+      ch.sendToQueue('rc-kept', Buffer.from(String(i)), { persistent: true });
+    await ch.waitForConfirms();
+    await a.kill('SIGKILL');
+    const c = await cluster.addNode('c');
+    const onC = await (await amqp(c)).createChannel();
+    await until(async () => (await onC.checkQueue('rc-kept')).messageCount === 5, 'backlog 5');
+    const inbox = await consumeInto(onC, 'rc-kept', { noAck: true });
+    const got = await Promise.all([0, 1, 2, 3, 4].map(() => inbox.one()));
+    expect(got.map((m) => m.content.toString())).toEqual(['0', '1', '2', '3', '4']);
+  });
+});
