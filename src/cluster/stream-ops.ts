@@ -50,11 +50,53 @@ end
 if #pending == 0 and tonumber(ARGV[4]) == 0 then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end
 return #pending`;
 
+/**
+ * An XADD under `x-max-length`, checked against the messages waiting in the stream (its length
+ * less the group's pending entries: RabbitMQ counts ready messages only). `reject`: a full queue
+ * takes nothing (returns {0}); else the message is added and the oldest waiting messages (after
+ * the group's last-delivered id) make room: their records come back for dead-lettering
+ * (returns {1, record...}). KEYS[1] stream; ARGV: group, record, max length, 'reject'|'drop'.
+ */
+const ADD_BOUNDED = `
+local len = redis.call('XLEN', KEYS[1])
+local pending, last = 0, '0-0'
+local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
+if ok then
+  for _, g in ipairs(groups) do
+    local name, p, l
+    for j = 1, #g, 2 do
+      if g[j] == 'name' then name = g[j + 1]
+      elseif g[j] == 'pending' then p = g[j + 1]
+      elseif g[j] == 'last-delivered-id' then l = g[j + 1] end
+    end
+    if name == ARGV[1] then pending, last = p, l end
+  end
+end
+local ready, max = len - pending, tonumber(ARGV[3])
+if ARGV[4] == 'reject' and ready >= max then return {0} end
+redis.call('XADD', KEYS[1], '*', 'm', ARGV[2])
+local out = {1}
+if ready + 1 > max then
+  for _, e in ipairs(redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', ready + 1 - max)) do
+    redis.call('XDEL', KEYS[1], e[1])
+    local f = e[2]
+    for j = 1, #f, 2 do if f[j] == 'm' then out[#out + 1] = f[j + 1] end end
+  end
+end
+return out`;
+
 const RECLAIM_BATCH = 500;
 const ACK_RETRY_MS = 500;
 
 type Scripted = RedisConn & {
   gwRequeue(key: string, ...args: (string | Buffer | number)[]): Promise<number>;
+  gwAddBoundedBuffer(
+    key: string,
+    group: string,
+    record: Buffer,
+    max: number,
+    mode: 'reject' | 'drop',
+  ): Promise<[number, ...Buffer[]]>;
   gwReclaim(
     key: string,
     group: string,
@@ -82,6 +124,7 @@ export class StreamOps {
   constructor(redis: RedisConn, onError: (err: unknown) => void) {
     redis.defineCommand('gwRequeue', { numberOfKeys: 1, lua: REQUEUE });
     redis.defineCommand('gwReclaim', { numberOfKeys: 1, lua: RECLAIM });
+    redis.defineCommand('gwAddBounded', { numberOfKeys: 1, lua: ADD_BOUNDED });
     this.#redis = redis as Scripted;
     this.#onError = onError;
   }
@@ -98,6 +141,24 @@ export class StreamOps {
   /** Resolves once Redis has the message. */
   async add(key: string, record: Buffer): Promise<void> {
     await this.#redis.xadd(key, '*', 'm', record);
+  }
+
+  /** An add under a length limit: whether the message was taken, and the records of the
+   * oldest waiting messages it pushed out (`drop`). */
+  async addBounded(
+    key: string,
+    record: Buffer,
+    maxLength: number,
+    mode: 'reject' | 'drop',
+  ): Promise<{ readonly added: boolean; readonly dropped: readonly Buffer[] }> {
+    const [added, ...dropped] = await this.#redis.gwAddBoundedBuffer(
+      key,
+      GROUP,
+      record,
+      maxLength,
+      mode,
+    );
+    return { added: added === 1, dropped };
   }
 
   ack(key: string, id: string): void {

@@ -1,3 +1,4 @@
+import { BrokerError } from '../core/errors.js';
 import type { RedisConn } from './redis-client.js';
 import type { ConsumeOptions, ConsumerSink, Message } from '../spi.js';
 import type { QueueConsumer } from '../core/queues/consumer.js';
@@ -48,9 +49,9 @@ type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
  * messages are moved back by the others (node-presence.ts).
  *
  * `x-expires` and auto-delete are decided with the other nodes' use of the queue (the `used`
- * hash). Per node, not cluster-wide (docs/cluster.md): `x-max-length*` (not enforced),
- * priorities (stream order), `basic.get` (sees only what this node has fetched). Message
- * counts are the stream's backlog as of the last presence pass.
+ * hash), `x-max-length` in Redis with each add. Not as on one node (docs/cluster.md):
+ * `x-max-length-bytes` (not enforced), priorities (stream order), `basic.get` (sees only what
+ * this node has fetched). Message counts are the stream's backlog as of the last presence pass.
  */
 export class StreamQueue extends Queue {
   readonly #ctx: StreamQueueContext;
@@ -82,6 +83,8 @@ export class StreamQueue extends Queue {
     },
   };
 
+  readonly #hooks: QueueHooks;
+
   constructor(options: QueueOptions, hooks: QueueHooks, ctx: StreamQueueContext) {
     super(options, {
       deadLetter: (q, m, reason) => {
@@ -93,6 +96,7 @@ export class StreamQueue extends Queue {
       persistence: StreamQueue.#link,
     });
     this.#ctx = ctx;
+    this.#hooks = hooks;
     this.#markUse();
   }
 
@@ -147,10 +151,31 @@ export class StreamQueue extends Queue {
       priorityOf(args, message),
     );
     this.stats.published++;
-    const committed = this.#ctx.ops.add(this.#ctx.key, record);
+    const committed =
+      args.maxLength === undefined
+        ? this.#ctx.ops.add(this.#ctx.key, record)
+        : this.#addBounded(message, record, args.maxLength);
     // Callers that do not wait (QoS 0) must not leave a rejection unhandled.
     committed.catch(() => undefined);
     return { outcome: 'queued', committed };
+  }
+
+  /** `x-max-length` across nodes, checked in Redis with the add (stream-ops.ts): drop-head
+   * dead-letters the messages it pushed out; reject-publish refuses through the commit (the
+   * publisher gets basic.nack), reject-publish-dlx dead-letters the refused message too. */
+  async #addBounded(message: Message, record: Buffer, maxLength: number): Promise<void> {
+    const { overflow } = this.options.args;
+    const mode = overflow === 'drop-head' ? 'drop' : 'reject';
+    const { added, dropped } = await this.#ctx.ops.addBounded(
+      this.#ctx.key,
+      record,
+      maxLength,
+      mode,
+    );
+    for (const r of dropped) this.#hooks.deadLetter(this, decodeRecord(r).message, 'maxlen');
+    if (added) return;
+    if (overflow === 'reject-publish-dlx') this.#hooks.deadLetter(this, message, 'maxlen');
+    throw new BrokerError('GW_ERR_RESOURCE_ERROR', `queue '${this.name}' is full (x-max-length)`);
   }
 
   override consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {

@@ -1,0 +1,122 @@
+/**
+ * Scale-out (issue 11): `x-max-length` on a shared queue holds across nodes (checked in Redis
+ * with each add), with RabbitMQ's `x-overflow` policies: drop-head (dead-lettering the dropped
+ * head) and reject-publish (basic.nack).
+ */
+import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeInto } from './helpers/amqp091-client.js';
+import { startCluster, type ClusterNode, type TestCluster } from './helpers/cluster-nodes.js';
+
+let cluster: TestCluster;
+let a: ClusterNode;
+let b: ClusterNode;
+const conns: ChannelModel[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster(['a', 'b']);
+  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of conns.splice(0)) await c.close().catch(() => undefined);
+  await cluster.stop();
+});
+
+const connOf = new WeakMap<ConfirmChannel, ChannelModel>();
+
+async function confirmChannel(node: ClusterNode): Promise<ConfirmChannel> {
+  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
+  conn.on('error', () => undefined);
+  conns.push(conn);
+  const ch = await conn.createConfirmChannel();
+  connOf.set(ch, conn);
+  return ch;
+}
+
+function confirmed(ch: ConfirmChannel, queue: string, body: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    ch.sendToQueue(queue, Buffer.from(body), { persistent: true }, (err) => {
+      resolve(err === null || err === undefined);
+    });
+  });
+}
+
+/** Waits until `ch`'s node knows the queue (topology crosses in one pub/sub hop). A passive
+ * declare of an unknown queue closes its channel, so each try uses a new one. */
+async function visible(ch: ConfirmChannel, queue: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const conn = connOf.get(ch);
+    if (!conn) throw new Error('unknown channel');
+    const probe = await conn.createChannel();
+    probe.on('error', () => undefined);
+    const ok = await probe.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+    if (ok) {
+      await probe.close();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`queue ${queue} not visible`);
+  }
+}
+
+describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)', () => {
+  it('drop-head: publishes on two nodes keep the newest messages; the dropped head is dead-lettered', async () => {
+    const onA = await confirmChannel(a);
+    await onA.assertQueue('capped-dead', { durable: true });
+    await onA.assertQueue('capped', {
+      durable: true,
+      arguments: {
+        'x-max-length': 3,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': 'capped-dead',
+      },
+    });
+    const onB = await confirmChannel(b);
+    await visible(onB, 'capped');
+    for (const [ch, body] of [
+      [onA, 'm0'],
+      [onB, 'm1'],
+      [onA, 'm2'],
+      [onB, 'm3'],
+      [onA, 'm4'],
+    ] as const) {
+      expect(await confirmed(ch, 'capped', body)).toBe(true);
+    }
+    const kept = await consumeInto(onB, 'capped', { noAck: true });
+    const dead = await consumeInto(onA, 'capped-dead', { noAck: true });
+    const got = await Promise.all([kept.one(), kept.one(), kept.one()]);
+    expect(got.map((m) => m.content.toString())).toEqual(['m2', 'm3', 'm4']);
+    const died = await Promise.all([dead.one(), dead.one()]);
+    expect(died.map((m) => m.content.toString()).sort()).toEqual(['m0', 'm1']);
+    const deaths = died[0].properties.headers?.['x-death'] as { reason: string }[] | undefined;
+    expect(deaths?.[0]?.reason).toBe('maxlen');
+  });
+
+  it('reject-publish: the publish that would exceed the limit is nacked, on whichever node', async () => {
+    const onA = await confirmChannel(a);
+    await onA.assertQueue('capped-r', {
+      durable: true,
+      arguments: { 'x-max-length': 2, 'x-overflow': 'reject-publish' },
+    });
+    const onB = await confirmChannel(b);
+    await visible(onB, 'capped-r');
+    expect(await confirmed(onA, 'capped-r', 'r0')).toBe(true);
+    expect(await confirmed(onB, 'capped-r', 'r1')).toBe(true);
+    expect(await confirmed(onB, 'capped-r', 'r2')).toBe(false);
+    expect(await confirmed(onA, 'capped-r', 'r3')).toBe(false);
+    // Consuming makes room again.
+    const inbox = await consumeInto(onA, 'capped-r');
+    const first = await inbox.one();
+    expect(first.content.toString()).toBe('r0');
+    onA.ack(first);
+    const second = await inbox.one();
+    onA.ack(second);
+    expect(second.content.toString()).toBe('r1');
+    expect(await confirmed(onB, 'capped-r', 'r4')).toBe(true);
+    expect((await inbox.one()).content.toString()).toBe('r4');
+  });
+});
