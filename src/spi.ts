@@ -261,6 +261,9 @@ export interface VhostApi {
   unbindExchange(destination: string, source: string, routingKey: string, args?: Arguments): void;
   publish(message: Message, opts?: PublishOptions): PublishResult;
   consume(queue: string, sink: ConsumerSink, opts?: ConsumeOptions): Consumer;
+  /** Cluster: a shared queue with nothing fetched on this node reads one message from Redis
+   * first; call `get` once this resolves. undefined: call `get` at once. */
+  fetchForGet(queue: string, opts?: { readonly connectionId?: string }): Promise<void> | undefined;
   /** Pull one message (AMQP 0-9-1 basic.get); undefined when the queue is empty. */
   get(
     queue: string,

@@ -116,18 +116,23 @@ export class Amqp091Channel {
     fields: ServerMethods[N],
     methodId: number,
   ): void {
+    this.#after(this.vhost.sync(), methodId, () => {
+      this.reply(name, fields);
+    });
+  }
+
+  /** Runs `then` once `ready` resolves (a channel error if it rejects); the channel's later
+   * frames wait behind it. */
+  #after(ready: Promise<void>, methodId: number, then: () => void): void {
     const waiting: (() => void)[] = [];
     this.#waiting = waiting;
-    void this.vhost
-      .sync()
-      .then(
-        () => {
-          if (!this.#released) this.reply(name, fields);
-        },
-        (err: unknown) => {
-          this.conn.channelError(this, err, methodId);
-        },
-      )
+    void ready
+      .then(() => {
+        if (!this.#released) then();
+      })
+      .catch((err: unknown) => {
+        this.conn.channelError(this, err, methodId);
+      })
       .finally(() => {
         this.#waiting = undefined;
         this.#replay(waiting);
@@ -475,6 +480,16 @@ export class Amqp091Channel {
   #onGet(queueArg: string, noAck: boolean): void {
     const queue = this.queueName(queueArg);
     this.authorize('read', 'queue', queue);
+    // A shared queue (cluster) may fetch from Redis first; later frames wait behind the reply.
+    const fetching = this.vhost.fetchForGet(queue, { connectionId: this.conn.id });
+    if (fetching) {
+      this.#after(fetching, METHOD.BasicGet, () => {
+        this.#getNow(queue, noAck);
+      });
+    } else this.#getNow(queue, noAck);
+  }
+
+  #getNow(queue: string, noAck: boolean): void {
     const res = this.vhost.get(queue, { noAck, connectionId: this.conn.id });
     if (!res) {
       this.reply('BasicGetEmpty', {});

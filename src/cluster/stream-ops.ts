@@ -85,6 +85,10 @@ if ready + 1 > max then
 end
 return out`;
 
+/** XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]]; fields are null for an entry
+ * deleted while pending. */
+export type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
+
 const RECLAIM_BATCH = 500;
 const ACK_RETRY_MS = 500;
 
@@ -141,6 +145,36 @@ export class StreamOps {
   /** Resolves once Redis has the message. */
   async add(key: string, record: Buffer): Promise<void> {
     await this.#redis.xadd(key, '*', 'm', record);
+  }
+
+  /** One entry not yet delivered to any node, now pending for `consumer` (no blocking: a
+   * basic.get answers get-empty when there is none). */
+  async readOne(key: string, consumer: string): Promise<[Buffer, Buffer[] | null] | undefined> {
+    // Not `callBuffer`: it loses its command name under auto-pipelining. ioredis has the
+    // Buffer form of XREADGROUP but its typings lack it.
+    const r = this.#redis as unknown as {
+      xreadgroupBuffer(...args: (string | number)[]): Promise<unknown>;
+    };
+    const read = async (): Promise<ReadReply> =>
+      (await r.xreadgroupBuffer(
+        'GROUP',
+        GROUP,
+        consumer,
+        'COUNT',
+        1,
+        'STREAMS',
+        key,
+        '>',
+      )) as ReadReply;
+    let reply: ReadReply;
+    try {
+      reply = await read();
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('NOGROUP'))) throw err;
+      await this.ensureGroup(key);
+      reply = await read();
+    }
+    return reply?.[0]?.[1][0];
   }
 
   /** An add under a length limit: whether the message was taken, and the records of the

@@ -13,7 +13,7 @@ import { expiresAtOf, priorityOf } from '../core/queues/queue-args.js';
 import type { Entry } from '../core/queues/ready-list.js';
 import { decodeRecord, encodeRecord } from '../store/redis-record.js';
 import { GROUP } from './cluster-keys.js';
-import type { Returned, StreamOps } from './stream-ops.js';
+import type { ReadReply, Returned, StreamOps } from './stream-ops.js';
 
 export interface StreamQueueContext {
   readonly ops: StreamOps;
@@ -34,10 +34,6 @@ const RETRY_MS = 250;
 /** How long a read for less than half the consumers' window waits for more room. */
 const COALESCE_MS = 2;
 
-/** XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]]; fields are null for an entry
- * deleted while pending. */
-type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
-
 /**
  * A shared queue when nodes share a Redis: its messages live in a Redis stream, and consumers
  * on every node compete for them through one consumer group (one group consumer per node
@@ -49,9 +45,10 @@ type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
  * messages are moved back by the others (node-presence.ts).
  *
  * `x-expires` and auto-delete are decided with the other nodes' use of the queue (the `used`
- * hash), `x-max-length` in Redis with each add. Not as on one node (docs/cluster.md):
- * `x-max-length-bytes` (not enforced), priorities (stream order), `basic.get` (sees only what
- * this node has fetched). Message counts are the stream's backlog as of the last presence pass.
+ * hash), `x-max-length` in Redis with each add; `basic.get` reads one message first when this
+ * node has none fetched. Not as on one node (docs/cluster.md): `x-max-length-bytes` (not
+ * enforced), priorities (stream order). Message counts are the stream's backlog as of the last
+ * presence pass.
  */
 export class StreamQueue extends Queue {
   readonly #ctx: StreamQueueContext;
@@ -200,6 +197,16 @@ export class StreamQueue extends Queue {
     // the local buffer with nobody to take it here.
     if (this.#consumers.size === 0 && super.messageCount > 0) this.#giveBack();
     else this.#feed();
+  }
+
+  /** AMQP 0-9-1 basic.get on a node that has nothing fetched: one message from the stream, held
+   * for this node like a consumer's (acked, or given back if the getter goes). */
+  override fetchForGet(): Promise<void> | undefined {
+    if (super.messageCount > 0) return undefined;
+    return this.#ctx.ops.readOne(this.#ctx.key, this.#ctx.consumer).then((entry) => {
+      if (entry && !this.deleted) this.#take(entry[0].toString(), entry[1]);
+      else if (entry) this.#ctx.ops.ack(this.#ctx.key, entry[0].toString());
+    });
   }
 
   override purge(connectionId: string | undefined): number {

@@ -547,6 +547,13 @@ export class Vhost implements VhostApi, QueueHooks {
     return this.#usableQueue(queue, opts.connectionId).consume(sink, opts);
   }
 
+  fetchForGet(
+    queue: string,
+    opts: { readonly connectionId?: string } = {},
+  ): Promise<void> | undefined {
+    return this.#usableQueue(queue, opts.connectionId).fetchForGet();
+  }
+
   get(
     queue: string,
     opts: { readonly noAck?: boolean; readonly connectionId?: string } = {},

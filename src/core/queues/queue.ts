@@ -409,6 +409,12 @@ export class Queue implements ConsumerHost, SettleTarget {
 
   // ------------------------------------------------------------------ get / settle
 
+  /** A queue whose messages live elsewhere (cluster) fetches one before a `get`; here they are
+   * all in memory. */
+  fetchForGet(): Promise<void> | undefined {
+    return undefined;
+  }
+
   get(noAck: boolean, connectionId: string | undefined, now = Date.now()): GetResult | undefined {
     this.#checkOwner(connectionId);
     this.touch();

@@ -1,7 +1,8 @@
 /**
- * Scale-out (issue 11): `x-max-length` on a shared queue holds across nodes (checked in Redis
- * with each add), with RabbitMQ's `x-overflow` policies: drop-head (dead-lettering the dropped
- * head) and reject-publish (basic.nack).
+ * Scale-out (issue 11), shared queues as on one node: basic.get on any node sees what any node
+ * published; `x-max-length` holds across nodes (checked in Redis with each add), with
+ * RabbitMQ's `x-overflow` policies drop-head (dead-lettering the dropped head) and
+ * reject-publish (basic.nack).
  */
 import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +119,37 @@ describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)'
     expect(second.content.toString()).toBe('r1');
     expect(await confirmed(onB, 'capped-r', 'r4')).toBe(true);
     expect((await inbox.one()).content.toString()).toBe('r4');
+  });
+});
+
+describe('cluster: AMQP 0-9-1 basic.get on a shared queue', () => {
+  it('node B gets what node A published, then get-empty; an unacked get goes back when its channel closes', async () => {
+    const onA = await confirmChannel(a);
+    await onA.assertQueue('polled', { durable: true });
+    const onB = await confirmChannel(b);
+    await visible(onB, 'polled');
+    for (const body of ['g0', 'g1']) expect(await confirmed(onA, 'polled', body)).toBe(true);
+
+    const first = await onB.get('polled', { noAck: true });
+    expect(first && first.content.toString()).toBe('g0');
+    const conn = connOf.get(onB);
+    if (!conn) throw new Error('unknown channel');
+    const getter = await conn.createChannel();
+    const held = await getter.get('polled', { noAck: false });
+    expect(held && held.content.toString()).toBe('g1');
+    expect(held && held.fields.redelivered).toBe(false);
+    expect(await onB.get('polled')).toBe(false);
+    // Not acked: closing the channel gives it back, and any node gets it again, redelivered.
+    await getter.close();
+    const deadline = Date.now() + 5_000;
+    let again: Awaited<ReturnType<ConfirmChannel['get']>> = false;
+    while (!again) {
+      expect(Date.now()).toBeLessThan(deadline);
+      again = await onA.get('polled', { noAck: false });
+    }
+    expect(again.content.toString()).toBe('g1');
+    expect(again.fields.redelivered).toBe(true);
+    onA.ack(again);
+    expect(await onA.get('polled')).toBe(false);
   });
 });
