@@ -369,9 +369,10 @@ export interface Store {
   /** Writes or replaces the record `key` in the area `kind` (e.g. `mqtt:<vhost>:subs`). */
   putRecord(kind: string, key: string, value: Buffer): Promise<void>;
   deleteRecord(kind: string, key: string): Promise<void>;
-  /** The records of `kind` in ascending key order as `<` compares strings, so a caller can
-   * keep an order with sortable keys. */
-  listRecords(kind: string): Promise<readonly StoredRecord[]>;
+  /** The records of `kind` (only those whose key starts with `keyPrefix`, when given) in
+   * ascending key order as `<` compares strings, so a caller can keep an order with sortable
+   * keys. */
+  listRecords(kind: string, keyPrefix?: string): Promise<readonly StoredRecord[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,18 +42,20 @@ export class SessionRecords {
     return this.#track(key, this.#store.deleteRecord(this.#kind(area), key));
   }
 
-  async list(area: SessionArea): Promise<{ key: string; value: unknown }[]> {
-    const records = await this.#store.listRecords(this.#kind(area));
+  async list(area: SessionArea, keyPrefix?: string): Promise<{ key: string; value: unknown }[]> {
+    const records = await this.#store.listRecords(this.#kind(area), keyPrefix);
     return records.map((r) => ({ key: r.key, value: decode(r.value) }));
   }
 
-  /** One client's records of an area (the store lists the whole area: see docs/cluster.md). */
+  /** One client's records of an area: its own key, or keys `<clientId> NUL ...`. */
   async listClient(
     area: SessionArea,
     clientId: string,
   ): Promise<{ key: string; value: unknown }[]> {
     const prefix = `${clientId}\u0000`;
-    return (await this.list(area)).filter((r) => r.key === clientId || r.key.startsWith(prefix));
+    return (await this.list(area, clientId)).filter(
+      (r) => r.key === clientId || r.key.startsWith(prefix),
+    );
   }
 
   /** Resolves once every write for `clientId` made so far has settled. */

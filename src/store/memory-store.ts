@@ -105,7 +105,11 @@ export class MemoryStore implements Store {
   async deleteRecord(kind: string, key: string): Promise<void> {
     this.#records.get(kind)?.delete(key);
   }
-  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
-    return byKey([...(this.#records.get(kind) ?? [])].map(([key, value]) => ({ key, value })));
+  async listRecords(kind: string, keyPrefix = ''): Promise<readonly StoredRecord[]> {
+    const records: StoredRecord[] = [];
+    for (const [key, value] of this.#records.get(kind) ?? []) {
+      if (key.startsWith(keyPrefix)) records.push({ key, value });
+    }
+    return byKey(records);
   }
 }

@@ -367,15 +367,29 @@ export class RedisStore implements Store {
     });
   }
 
-  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
+  async listRecords(kind: string, keyPrefix = ''): Promise<readonly StoredRecord[]> {
     return this.#read('records', async (r) => {
-      // The flat reply, not hgetallBuffer's object: a key such as `__proto__` survives.
-      const flat = (await r.callBuffer('HGETALL', this.#keys.records(kind))) as Buffer[];
-      const records: StoredRecord[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        records.push({ key: String(flat[i]), value: flat[i + 1] as Buffer });
+      const key = this.#keys.records(kind);
+      // Flat replies, not hgetallBuffer's object: a key such as `__proto__` survives.
+      const flat: Buffer[] = [];
+      if (keyPrefix === '') flat.push(...((await r.callBuffer('HGETALL', key)) as Buffer[]));
+      else {
+        // Redis filters the fields (HSCAN MATCH): one client's records do not cross the wire
+        // with everyone's. The scan still visits the whole hash, on the server.
+        const match = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+        let cursor = '0';
+        do {
+          const [next, fields] = await r.hscanBuffer(key, cursor, 'MATCH', match, 'COUNT', 1000);
+          cursor = next.toString();
+          flat.push(...fields);
+        } while (cursor !== '0');
       }
-      return byKey(records);
+      const records = new Map<string, Buffer>();
+      // HSCAN may return a field twice.
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        records.set(String(flat[i]), flat[i + 1] as Buffer);
+      }
+      return byKey([...records].map(([k, value]) => ({ key: k, value })));
     });
   }
 }

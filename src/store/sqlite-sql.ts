@@ -34,6 +34,9 @@ export const READ_SQL = {
     'SELECT id, expires_at, priority, delivery_count, meta, body FROM messages WHERE vhost = ? AND queue = ? ORDER BY id',
   listRetained: 'SELECT topic, meta, body FROM retained WHERE vhost = ?',
   listRecords: 'SELECT key, value FROM records WHERE kind = ?',
+  // A key range on the (kind, key) primary key: every key starting with the prefix sorts
+  // between it and the prefix followed by U+10FFFF.
+  listRecordsFrom: 'SELECT key, value FROM records WHERE kind = ? AND key >= ? AND key < ?',
   exchanges: 'SELECT vhost, spec FROM exchanges',
   queues: 'SELECT vhost, spec FROM queues',
   bindings: 'SELECT vhost, source, dkind, dest, rkey, args FROM bindings',

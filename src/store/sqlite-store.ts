@@ -352,9 +352,13 @@ export class SqliteStore implements Store {
     return this.#write(W.deleteRecord, kind, key);
   }
 
-  async listRecords(kind: string): Promise<readonly StoredRecord[]> {
+  async listRecords(kind: string, keyPrefix = ''): Promise<readonly StoredRecord[]> {
     await this.#drain();
-    return byKey(this.#stmts().listRecords.all(kind) as StoredRecord[]);
+    const rows =
+      keyPrefix === ''
+        ? this.#stmts().listRecords.all(kind)
+        : this.#stmts().listRecordsFrom.all(kind, keyPrefix, `${keyPrefix}\u{10FFFF}`);
+    return byKey(rows as StoredRecord[]);
   }
 }
 

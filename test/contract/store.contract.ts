@@ -202,6 +202,22 @@ export function storeContract(name: string, opts: StoreContractOptions): void {
       expect(list.map((r) => r.value.toString())).toEqual([...keys].sort());
     });
 
+    it('lists only the records whose key starts with a prefix, glob characters included', async () => {
+      const s = await fresh();
+      const keys = ['dev-1', 'dev-1\u00000001', 'dev-10\u00000001', 'dev-2\u00000001', 'd*v[1]'];
+      await Promise.all(keys.map((k) => s.putRecord('p', k, Buffer.from(k))));
+      expect((await s.listRecords('p', 'dev-1')).map((r) => r.key)).toEqual([
+        'dev-1',
+        'dev-1\u00000001',
+        'dev-10\u00000001',
+      ]);
+      expect((await s.listRecords('p', 'dev-1\u0000')).map((r) => r.key)).toEqual([
+        'dev-1\u00000001',
+      ]);
+      expect((await s.listRecords('p', 'd*v[')).map((r) => r.key)).toEqual(['d*v[1]']);
+      expect(await s.listRecords('p', 'nobody')).toEqual([]);
+    });
+
     if (opts.reopen) {
       const reopen = opts.reopen;
       it('everything written before close is there after reopening', async () => {
