@@ -11,6 +11,7 @@ import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import type { RedisCluster } from '../helpers/redis-cluster.js';
 import { consumeInto, eventually } from './helpers/amqp091-client.js';
 import {
+  queueVisible,
   startClusterOnRedisCluster,
   type ClusterNode,
   type TestCluster,
@@ -31,14 +32,6 @@ afterAll(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   await cluster.stop();
 });
-
-/** Repeats `check` (each try is a round trip to the gateway) until it holds. */
-async function until(check: () => Promise<boolean>, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 async function amqp(node: ClusterNode): Promise<ChannelModel> {
   const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
@@ -82,16 +75,7 @@ describe('cluster on a Redis Cluster', () => {
       [a, b].flatMap((node) =>
         names.map(async (q) => {
           const conn = await amqp(node);
-          await until(async () => {
-            const probe = await conn.createChannel();
-            probe.on('error', () => undefined);
-            const ok = await probe.checkQueue(q).then(
-              () => true,
-              () => false,
-            );
-            if (ok) await probe.close();
-            return ok;
-          }, `queue ${q} on node ${node.id}`);
+          await queueVisible(conn, q);
           const ch = await conn.createChannel();
           await ch.prefetch(5);
           const inbox = await consumeInto(ch, q);
@@ -132,8 +116,9 @@ describe('cluster on a Redis Cluster', () => {
     await ch.waitForConfirms();
     await a.kill('SIGKILL');
     const c = await cluster.addNode('c');
-    const onC = await (await amqp(c)).createChannel();
-    await until(async () => (await onC.checkQueue('rc-kept')).messageCount === 5, 'backlog 5');
+    const connC = await amqp(c);
+    await queueVisible(connC, 'rc-kept');
+    const onC = await connC.createChannel();
     const inbox = await consumeInto(onC, 'rc-kept', { noAck: true });
     const got = await Promise.all([0, 1, 2, 3, 4].map(() => inbox.one()));
     expect(got.map((m) => m.content.toString())).toEqual(['0', '1', '2', '3', '4']);

@@ -10,7 +10,12 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, collect, type TestClient } from './helpers/amqp10-client.js';
 import { consumeInto, eventually } from './helpers/amqp091-client.js';
-import { startCluster, type ClusterNode, type TestCluster } from './helpers/cluster-nodes.js';
+import {
+  queueVisible,
+  startCluster,
+  type ClusterNode,
+  type TestCluster,
+} from './helpers/cluster-nodes.js';
 import { connectMqtt, Inbox } from './helpers/mqtt-clients.js';
 import { connectStomp, hdr, MessageQueue } from './helpers/stomp-clients.js';
 
@@ -46,23 +51,6 @@ async function stompOn(node: ClusterNode): Promise<Client> {
   const { client } = await connectStomp({ kind: 'tcp', port: node.stomp });
   closers.push(() => client.deactivate());
   return client;
-}
-
-/** Waits until `node` knows the queue (topology propagates over Redis pub/sub). A passive
- * declare of an unknown queue closes its channel with 404, so each try uses a new one. */
-async function queueVisible(conn: ChannelModel, queue: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const ch = await conn.createChannel();
-    ch.on('error', () => undefined);
-    try {
-      await ch.checkQueue(queue);
-      await ch.close();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-  }
 }
 
 /** Waits until `conn`'s node no longer has the queue. */

@@ -7,7 +7,12 @@
 import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeInto } from './helpers/amqp091-client.js';
-import { startCluster, type ClusterNode, type TestCluster } from './helpers/cluster-nodes.js';
+import {
+  queueVisible,
+  startCluster,
+  type ClusterNode,
+  type TestCluster,
+} from './helpers/cluster-nodes.js';
 
 let cluster: TestCluster;
 let a: ClusterNode;
@@ -25,6 +30,11 @@ afterAll(async () => {
 });
 
 const connOf = new WeakMap<ConfirmChannel, ChannelModel>();
+const connectionOf = (ch: ConfirmChannel): ChannelModel => {
+  const conn = connOf.get(ch);
+  if (!conn) throw new Error('unknown channel');
+  return conn;
+};
 
 async function confirmChannel(node: ClusterNode): Promise<ConfirmChannel> {
   const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
@@ -43,27 +53,6 @@ function confirmed(ch: ConfirmChannel, queue: string, body: string): Promise<boo
   });
 }
 
-/** Waits until `ch`'s node knows the queue (topology crosses in one pub/sub hop). A passive
- * declare of an unknown queue closes its channel, so each try uses a new one. */
-async function visible(ch: ConfirmChannel, queue: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const conn = connOf.get(ch);
-    if (!conn) throw new Error('unknown channel');
-    const probe = await conn.createChannel();
-    probe.on('error', () => undefined);
-    const ok = await probe.checkQueue(queue).then(
-      () => true,
-      () => false,
-    );
-    if (ok) {
-      await probe.close();
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`queue ${queue} not visible`);
-  }
-}
-
 describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)', () => {
   it('drop-head: publishes on two nodes keep the newest messages; the dropped head is dead-lettered', async () => {
     const onA = await confirmChannel(a);
@@ -77,7 +66,7 @@ describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)'
       },
     });
     const onB = await confirmChannel(b);
-    await visible(onB, 'capped');
+    await queueVisible(connectionOf(onB), 'capped');
     for (const [ch, body] of [
       [onA, 'm0'],
       [onB, 'm1'],
@@ -104,7 +93,7 @@ describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)'
       arguments: { 'x-max-length': 2, 'x-overflow': 'reject-publish' },
     });
     const onB = await confirmChannel(b);
-    await visible(onB, 'capped-r');
+    await queueVisible(connectionOf(onB), 'capped-r');
     expect(await confirmed(onA, 'capped-r', 'r0')).toBe(true);
     expect(await confirmed(onB, 'capped-r', 'r1')).toBe(true);
     expect(await confirmed(onB, 'capped-r', 'r2')).toBe(false);
@@ -127,14 +116,12 @@ describe('cluster: AMQP 0-9-1 basic.get on a shared queue', () => {
     const onA = await confirmChannel(a);
     await onA.assertQueue('polled', { durable: true });
     const onB = await confirmChannel(b);
-    await visible(onB, 'polled');
+    await queueVisible(connectionOf(onB), 'polled');
     for (const body of ['g0', 'g1']) expect(await confirmed(onA, 'polled', body)).toBe(true);
 
     const first = await onB.get('polled', { noAck: true });
     expect(first && first.content.toString()).toBe('g0');
-    const conn = connOf.get(onB);
-    if (!conn) throw new Error('unknown channel');
-    const getter = await conn.createChannel();
+    const getter = await connectionOf(onB).createChannel();
     const held = await getter.get('polled', { noAck: false });
     expect(held && held.content.toString()).toBe('g1');
     expect(held && held.fields.redelivered).toBe(false);

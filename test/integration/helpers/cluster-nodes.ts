@@ -4,6 +4,7 @@
  * itself, not a wrapper.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { startRedisCluster, type RedisCluster } from '../../helpers/redis-cluster.js';
@@ -137,4 +138,23 @@ async function spawnNode(
       await exited;
     },
   };
+}
+
+/** Waits until `conn`'s node knows the queue (topology crosses nodes in one pub/sub hop). A
+ * passive declare of an unknown queue closes its channel, so each try uses a new one. */
+export async function queueVisible(conn: ChannelModel, queue: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = await conn.createChannel();
+    probe.on('error', () => undefined);
+    const ok = await probe.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+    if (ok) {
+      await probe.close();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`queue '${queue}' not visible`);
+  }
 }
