@@ -4,41 +4,25 @@
  * streams sit on different shards, take MQTT sessions over, and keep durable messages across a
  * restart.
  */
-import amqplib, { type ChannelModel } from 'amqplib';
 import calculateSlot from 'cluster-key-slot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
-import type { RedisCluster } from '../helpers/redis-cluster.js';
 import { consumeInto, eventually } from './helpers/amqp091-client.js';
 import {
   queueVisible,
   startClusterOnRedisCluster,
+  useCluster,
   type ClusterNode,
-  type TestCluster,
 } from './helpers/cluster-nodes.js';
 import { connectMqtt, Inbox } from './helpers/mqtt-clients.js';
 
-let cluster: TestCluster<RedisCluster>;
+const fixture = useCluster(() => startClusterOnRedisCluster(['a', 'b']));
+const { closers, amqp } = fixture;
 let a: ClusterNode;
 let b: ClusterNode;
-const closers: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  cluster = await startClusterOnRedisCluster(['a', 'b']);
-  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-}, 60_000);
-
-afterAll(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-  await cluster.stop();
+beforeAll(() => {
+  [a, b] = fixture.cluster.nodes as [ClusterNode, ClusterNode];
 });
-
-async function amqp(node: ClusterNode): Promise<ChannelModel> {
-  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
-  conn.on('error', () => undefined);
-  closers.push(() => conn.close());
-  return conn;
-}
 
 describe('cluster on a Redis Cluster', () => {
   it('MQTT QoS 0 and AMQP 0-9-1 fan-out cross nodes', async () => {
@@ -64,7 +48,7 @@ describe('cluster on a Redis Cluster', () => {
   });
 
   it('queues on different shards: competing consumers on both nodes get each message once', async () => {
-    const keys = new ClusterKeys(cluster.prefix);
+    const keys = new ClusterKeys(fixture.cluster.prefix);
     const names = ['rc-jobs-1', 'rc-jobs-2', 'rc-jobs-3', 'rc-jobs-4'];
     // `redis-cli --cluster create` gives each of the three masters a third of the 16384 slots.
     const shards = new Set(names.map((q) => Math.floor(calculateSlot(keys.stream('/', q)) / 5462)));
@@ -115,7 +99,7 @@ describe('cluster on a Redis Cluster', () => {
       ch.sendToQueue('rc-kept', Buffer.from(String(i)), { persistent: true });
     await ch.waitForConfirms();
     await a.kill('SIGKILL');
-    const c = await cluster.addNode('c');
+    const c = await fixture.cluster.addNode('c');
     const connC = await amqp(c);
     await queueVisible(connC, 'rc-kept');
     const onC = await connC.createChannel();

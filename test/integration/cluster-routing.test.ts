@@ -4,42 +4,29 @@
  * protocol on the others exactly once; a shared queue's consumers on different nodes compete
  * for its messages (each delivered once, none lost).
  */
-import amqplib, { type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type { Client, IMessage } from '@stomp/stompjs';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, collect, type TestClient } from './helpers/amqp10-client.js';
 import { consumeInto, eventually } from './helpers/amqp091-client.js';
 import {
   queueVisible,
   startCluster,
+  useCluster,
   type ClusterNode,
-  type TestCluster,
 } from './helpers/cluster-nodes.js';
 import { connectMqtt, Inbox } from './helpers/mqtt-clients.js';
 import { connectStomp, hdr, MessageQueue } from './helpers/stomp-clients.js';
 
-let cluster: TestCluster;
+const fixture = useCluster(() => startCluster(['a', 'b', 'c']));
+const { closers, amqp } = fixture;
 let a: ClusterNode;
 let b: ClusterNode;
 let c: ClusterNode;
-const closers: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster(['a', 'b', 'c']);
-  [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
-}, 60_000);
-
-afterAll(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-  await cluster.stop();
+beforeAll(() => {
+  [a, b, c] = fixture.cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
 });
-
-async function amqp(node: ClusterNode): Promise<ChannelModel> {
-  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
-  closers.push(() => conn.close());
-  return conn;
-}
 
 async function mqttOn(node: ClusterNode, clientId: string): Promise<MqttClient> {
   const client = await connectMqtt(node.mqtt, { clientId });
@@ -92,7 +79,7 @@ describe('cluster: shared topology', () => {
     await onA.assertExchange('late.x', 'fanout', { durable: false });
     await onA.assertQueue('late.q', { durable: false });
     await onA.bindQueue('late.q', 'late.x', '');
-    const d = await cluster.addNode('d');
+    const d = await fixture.cluster.addNode('d');
     const onD = await (await amqp(d)).createConfirmChannel();
     // No wait: a starting node reads the shared topology before it listens.
     await onD.checkQueue('late.q');

@@ -4,29 +4,21 @@
  * RabbitMQ's `x-overflow` policies drop-head (dead-lettering the dropped head) and
  * reject-publish (basic.nack).
  */
-import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeInto } from './helpers/amqp091-client.js';
 import {
   queueVisible,
   startCluster,
+  useCluster,
   type ClusterNode,
-  type TestCluster,
 } from './helpers/cluster-nodes.js';
 
-let cluster: TestCluster;
+const fixture = useCluster(() => startCluster(['a', 'b']));
 let a: ClusterNode;
 let b: ClusterNode;
-const conns: ChannelModel[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster(['a', 'b']);
-  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of conns.splice(0)) await c.close().catch(() => undefined);
-  await cluster.stop();
+beforeAll(() => {
+  [a, b] = fixture.cluster.nodes as [ClusterNode, ClusterNode];
 });
 
 const connOf = new WeakMap<ConfirmChannel, ChannelModel>();
@@ -37,9 +29,7 @@ const connectionOf = (ch: ConfirmChannel): ChannelModel => {
 };
 
 async function confirmChannel(node: ClusterNode): Promise<ConfirmChannel> {
-  const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
-  conn.on('error', () => undefined);
-  conns.push(conn);
+  const conn = await fixture.amqp(node);
   const ch = await conn.createConfirmChannel();
   connOf.set(ch, conn);
   return ch;

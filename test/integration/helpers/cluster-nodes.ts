@@ -4,7 +4,8 @@
  * itself, not a wrapper.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { ChannelModel } from 'amqplib';
+import amqplib, { type ChannelModel } from 'amqplib';
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { startRedisCluster, type RedisCluster } from '../../helpers/redis-cluster.js';
@@ -157,4 +158,38 @@ export async function queueVisible(conn: ChannelModel, queue: string): Promise<v
     }
     if (Date.now() > deadline) throw new Error(`queue '${queue}' not visible`);
   }
+}
+
+/** A file's cluster: started before its tests, stopped after them with everything `closers`
+ * holds (closed last-opened first). */
+export interface ClusterFixture<R> {
+  readonly cluster: TestCluster<R>;
+  readonly closers: (() => Promise<unknown>)[];
+  /** An AMQP 0-9-1 connection to `node` as guest, closed at the end. */
+  readonly amqp: (node: ClusterNode) => Promise<ChannelModel>;
+}
+
+export function useCluster<R>(start: () => Promise<TestCluster<R>>): ClusterFixture<R> {
+  let cluster: TestCluster<R> | undefined;
+  const closers: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    cluster = await start();
+  }, 60_000);
+  afterAll(async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      if (!cluster) throw new Error('the cluster did not start');
+      return cluster;
+    },
+    closers,
+    amqp: async (node) => {
+      const conn = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.amqp}`);
+      conn.on('error', () => undefined);
+      closers.push(() => conn.close());
+      return conn;
+    },
+  };
 }
