@@ -1,7 +1,8 @@
 /**
  * Scale-out benchmark (issue 11): 1, 2 and 3 gateway nodes on one redis-server (cluster on),
- * clients spread over the nodes, against single-node baselines in the same run (memory store,
- * sqlite store, and one node on Redis with the cluster on, i.e. the cost of the Redis hop).
+ * and 2 on a 3-shard Redis Cluster, clients spread over the nodes, against single-node baselines
+ * in the same run (memory store, sqlite store, the redis store without the cluster, and one
+ * node on Redis with the cluster on, i.e. the cost of the Redis hop).
  * - MQTT QoS 0 fan-out: one publisher on node 1, two `bench/#` subscribers per node; msgs/s
  *   delivered (sum over subscribers).
  * - AMQP 0-9-1 work queue: one publisher with confirms and one consumer (prefetch 100, manual
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 import mqtt from 'mqtt';
 import type { GatewayConfigInput } from '../src/config/schema.js';
+import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { benchGatewayConfig, startBroker, type Broker, type Endpoints } from './lib-brokers.js';
 import { scaled, type BenchContext } from './lib-driver.js';
@@ -186,19 +188,23 @@ async function measure(setup: Setup, scenario: 'fanout' | 'work', messages: numb
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const redis = await startRedis();
+  const shards = await startRedisCluster();
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-cluster-'));
-  const onRedis = (i: number, prefix: string): GatewayConfigInput =>
-    benchGatewayConfig({
-      store: { type: 'redis', redis: { url: redis.url, prefix } },
-      cluster: { enabled: true, nodeId: `n${String(i + 1)}` },
-    });
-  const cluster = (nodes: number): Setup => {
-    // A fresh prefix per run: no queue or stream left from the previous one.
-    const prefix = `b${randomBytes(3).toString('hex')}:`;
+  // A fresh prefix per run: no queue or stream left from the previous one.
+  const fresh = (): string => `b${randomBytes(3).toString('hex')}:`;
+  const cluster = (nodes: number, onShards = false): Setup => {
+    const prefix = fresh();
+    const store = onShards
+      ? { url: 'redis://unused', clusterNodes: [...shards.nodes], prefix }
+      : { url: redis.url, prefix };
     return {
-      label: `${String(nodes)} node(s), cluster on Redis`,
+      label: `${String(nodes)} node(s), cluster on ${onShards ? 'a 3-shard Redis Cluster' : 'Redis'}`,
       nodes,
-      config: (i) => onRedis(i, prefix),
+      config: (i) =>
+        benchGatewayConfig({
+          store: { type: 'redis', redis: store },
+          cluster: { enabled: true, nodeId: `n${String(i + 1)}` },
+        }),
     };
   };
   const setups = (): Setup[] => [
@@ -208,9 +214,18 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       nodes: 1,
       config: () => benchGatewayConfig({ dataDir, store: { type: 'sqlite', synchronous: 'full' } }),
     },
+    {
+      label: '1 node, redis store (no cluster)',
+      nodes: 1,
+      config: () =>
+        benchGatewayConfig({
+          store: { type: 'redis', redis: { url: redis.url, prefix: fresh() } },
+        }),
+    },
     cluster(1),
     cluster(2),
     cluster(3),
+    cluster(2, true),
   ];
   const rows: BenchRow[] = [];
   try {
@@ -246,7 +261,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       }
     }
   } finally {
-    await redis.stop();
+    await Promise.all([redis.stop(), shards.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
   printRows(rows);

@@ -39,6 +39,8 @@ export interface SessionState {
 export interface ClientSessions {
   /** Loads the client's stored subscriptions (bound in the core) and inbound QoS 2 ids. */
   load(clientId: string): Promise<void>;
+  /** Loads it again over what is in memory: the queue as the store has it now. */
+  reload(clientId: string): Promise<void>;
   /** Drops the client's session from memory, releasing its filters; the records stay. */
   unload(clientId: string): Promise<void>;
 }
@@ -51,7 +53,7 @@ export async function persistSessionState(
   state: SessionState,
   records: SessionRecords,
   loadAll: boolean,
-): Promise<ClientSessions> {
+): Promise<Omit<ClientSessions, 'reload'>> {
   // The in-memory calls, before the write-through below wraps them.
   const add = state.addSubscriptions.bind(state);
   const remove = state.removeSubscriptions.bind(state);

@@ -50,10 +50,17 @@ export class SessionHandover {
   connecting(clientId: string): Promise<void> {
     this.#holding.set(clientId, (this.#holding.get(clientId) ?? 0) + 1);
     return this.#serial(clientId, async () => {
-      await this.#o.peers.claim(this.#prefix + clientId);
-      if (!this.#o.peers.clustered || this.#loaded.has(clientId)) return;
+      if (!this.#o.peers.clustered || this.#loaded.has(clientId)) {
+        await this.#o.peers.claim(this.#prefix + clientId);
+        return;
+      }
+      // Loaded (filters bound) before the old holder lets go, and again after, for what it
+      // queued meanwhile: a message published in between is queued by one or both (a duplicate
+      // at worst), never by neither.
       await this.#o.sessions.load(clientId);
       this.#loaded.add(clientId);
+      await this.#o.peers.claim(this.#prefix + clientId);
+      await this.#o.sessions.reload(clientId);
     });
   }
 

@@ -86,6 +86,15 @@ export function createSessionStore(
           outgoing.load(await records.listClient('out', clientId));
           await state.load(clientId);
         },
+        // The store has the last word on the queue (what the old holder cleared, or turned
+        // into a PUBREL, since the first load); this node's own entries are in it once written.
+        reload: async (clientId) => {
+          await records.settled(clientId);
+          const stored = await records.listClient('out', clientId);
+          outgoing.forget(clientId);
+          outgoing.load(stored);
+          await state.load(clientId);
+        },
         // Filters first, so nothing more is queued for it here; then the writes already made.
         unload: async (clientId) => {
           await state.unload(clientId);

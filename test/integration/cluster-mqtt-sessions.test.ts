@@ -113,6 +113,31 @@ describe('cluster: MQTT persistent sessions', () => {
     expect(second.inbox.messages).toHaveLength(17);
   });
 
+  it('nothing is lost while a session passes to another node under traffic (QoS 1: at least once)', async () => {
+    const [a, b] = await twoNodes();
+    const first = await sessionOn(a, 'dev-5');
+    await first.client.subscribeAsync('cmd/dev-5', { qos: 1 });
+    await first.client.endAsync();
+    const pub = await mqttOn(a, 'dev-5-pub');
+    const n = 200;
+    let published = 0;
+    let moved: Promise<Awaited<ReturnType<typeof sessionOn>>> | undefined;
+    while (published < n) {
+      await pub.publishAsync('cmd/dev-5', String(published++), { qos: 1 });
+      // The session moves to B while messages keep coming.
+      if (published === 50) moved = sessionOn(b, 'dev-5');
+    }
+    const second = await (moved ?? sessionOn(b, 'dev-5'));
+    expect(second.connack.sessionPresent).toBe(true);
+    const deadline = Date.now() + 10_000;
+    const distinct = (): number => new Set(second.inbox.messages.map((m) => m.payload)).size;
+    while (distinct() < n) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await second.inbox.count(second.inbox.messages.length + 1, 1_000).catch(() => undefined);
+    }
+    expect(distinct()).toBe(n);
+  });
+
   it('a client id connecting to node B takes over its connection on node A [MQTT-3.1.4-2]', async () => {
     const [a, b] = await twoNodes();
     const onA = await sessionOn(a, 'dev-2');
