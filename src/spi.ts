@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 import type { ConnectionGate } from './transport/connection-gate.js';
 
-export { BrokerError, ERRORS, isBrokerError } from './core/errors.js';
+export { BrokerError, ERRORS, isBrokerError, QueueRefusedError } from './core/errors.js';
 export type { ErrorCode, ErrorSeverity } from './core/errors.js';
 export {
   DEFAULT_EXCHANGE,

@@ -1,5 +1,5 @@
 import type { Delivery as RheaDelivery, EventContext, Receiver, TerminusOptions } from 'rhea';
-import type { PublishResult } from '../../src/spi.js';
+import { QueueRefusedError, type PublishResult } from '../../src/spi.js';
 import { AddressError, parseTarget, type TargetAddress } from './address.js';
 import type { WireMessage } from './amqp-message.js';
 import { toAmqp10Error } from './errors.js';
@@ -89,22 +89,28 @@ export class IncomingLink {
     if (result.status === 'unroutable') {
       this.#settle(delivery, RELEASED);
     } else if (result.status === 'refused') {
-      this.#settle(delivery, {
-        condition: 'amqp:resource-limit-exceeded',
-        description: `queue '${result.refusedBy ?? ''}' is full`,
-      });
+      this.#refused(delivery, result.refusedBy ?? '');
     } else if (result.committed) {
       result.committed.then(
         () => {
           this.#settle(delivery, ACCEPTED);
         },
         (err: unknown) => {
-          this.#failed(delivery, err);
+          if (err instanceof QueueRefusedError) this.#refused(delivery, err.queue);
+          else this.#failed(delivery, err);
         },
       );
     } else {
       this.#settle(delivery, ACCEPTED);
     }
+  }
+
+  /** x-overflow reject-publish: the message is rejected, the link and connection stay. */
+  #refused(delivery: RheaDelivery, queue: string): void {
+    this.#settle(delivery, {
+      condition: 'amqp:resource-limit-exceeded',
+      description: `queue '${queue}' is full`,
+    });
   }
 
   /** A `user-id` must name the authenticated user, or one user could pass messages off as

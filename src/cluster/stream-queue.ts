@@ -1,4 +1,4 @@
-import { BrokerError } from '../core/errors.js';
+import { QueueRefusedError } from '../core/errors.js';
 import type { RedisConn } from './redis-client.js';
 import type { ConsumeOptions, ConsumerSink, Message } from '../spi.js';
 import type { QueueConsumer } from '../core/queues/consumer.js';
@@ -172,7 +172,7 @@ export class StreamQueue extends Queue {
     for (const r of dropped) this.#hooks.deadLetter(this, decodeRecord(r).message, 'maxlen');
     if (added) return;
     if (overflow === 'reject-publish-dlx') this.#hooks.deadLetter(this, message, 'maxlen');
-    throw new BrokerError('GW_ERR_RESOURCE_ERROR', `queue '${this.name}' is full (x-max-length)`);
+    throw new QueueRefusedError(this.name);
   }
 
   override consume(sink: ConsumerSink, opts: ConsumeOptions): QueueConsumer {

@@ -87,6 +87,18 @@ export class BrokerError extends Error {
   }
 }
 
+/** A queue refused a message after the publish returned (x-overflow reject-publish on a shared
+ * queue, decided in Redis): the publish's commit rejects with it, and adapters answer as for a
+ * refusal known at once (basic.nack, AMQP 1.0 `rejected`), not as for a failed store. */
+export class QueueRefusedError extends BrokerError {
+  readonly queue: string;
+
+  constructor(queue: string) {
+    super('GW_ERR_RESOURCE_ERROR', `queue '${queue}' is full and refused the message`);
+    this.queue = queue;
+  }
+}
+
 export function isBrokerError(err: unknown): err is BrokerError {
   return err instanceof BrokerError;
 }

@@ -6,6 +6,7 @@
  */
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { connectClient } from './helpers/amqp10-client.js';
 import { consumeInto } from './helpers/amqp091-client.js';
 import {
   queueVisible,
@@ -13,6 +14,7 @@ import {
   useCluster,
   type ClusterNode,
 } from './helpers/cluster-nodes.js';
+import { connectStomp, hdr } from './helpers/stomp-clients.js';
 
 const fixture = useCluster(() => startCluster(['a', 'b']));
 let a: ClusterNode;
@@ -76,7 +78,7 @@ describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)'
     expect(deaths?.[0]?.reason).toBe('maxlen');
   });
 
-  it('reject-publish: the publish that would exceed the limit is nacked, on whichever node', async () => {
+  it('reject-publish: the publish that would exceed the limit is refused on whichever node (basic.nack, AMQP 1.0 rejected, STOMP dropped)', async () => {
     const onA = await confirmChannel(a);
     await onA.assertQueue('capped-r', {
       durable: true,
@@ -88,6 +90,33 @@ describe('cluster: x-max-length on a shared queue (RabbitMQ queue length limit)'
     expect(await confirmed(onB, 'capped-r', 'r1')).toBe(true);
     expect(await confirmed(onB, 'capped-r', 'r2')).toBe(false);
     expect(await confirmed(onA, 'capped-r', 'r3')).toBe(false);
+    // AMQP 1.0: the message is rejected (resource-limit-exceeded), the link carries on.
+    const amqp10 = await connectClient(b.amqp);
+    fixture.closers.push(() => amqp10.close());
+    const sender = await amqp10.openSender('/queues/capped-r');
+    for (const body of ['x0', 'x1']) {
+      const { outcome, ctx } = await amqp10.send(sender, { body });
+      expect(outcome).toBe('rejected');
+      const error = (ctx.delivery?.remote_state as { error?: { condition?: string } } | undefined)
+        ?.error;
+      expect(error?.condition).toBe('amqp:resource-limit-exceeded');
+    }
+    // STOMP without a receipt: dropped as on one node, the connection stays.
+    const { client: stomp } = await connectStomp({ kind: 'tcp', port: b.stomp });
+    fixture.closers.push(() => stomp.deactivate());
+    stomp.publish({ destination: '/amq/queue/capped-r', body: 's0' });
+    const receipt = new Promise<void>((resolve) => {
+      stomp.watchForReceipt('after-drop', () => {
+        resolve();
+      });
+    });
+    stomp.publish({
+      destination: '/topic/nothing',
+      body: 'x',
+      headers: hdr({ receipt: 'after-drop' }),
+    });
+    await receipt;
+    expect(stomp.connected).toBe(true);
     // Consuming makes room again.
     const inbox = await consumeInto(onA, 'capped-r');
     const first = await inbox.one();

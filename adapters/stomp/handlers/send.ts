@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { AMQ_TOPIC, BrokerError, DEFAULT_EXCHANGE, type Message } from '../../../src/spi.js';
+import {
+  AMQ_TOPIC,
+  DEFAULT_EXCHANGE,
+  QueueRefusedError,
+  type Message,
+} from '../../../src/spi.js';
 import type { StompConnection } from '../connection.js';
 import type { StompFrame } from '../frame.js';
 import { parseDestination, TEMP_QUEUE_PREFIX, type Destination } from '../destination.js';
@@ -81,12 +86,13 @@ export function handleSend(conn: StompConnection, frame: StompFrame): void {
     // A full reject-publish queue is a negative confirm (RabbitMQ): only a publisher that asked
     // for a receipt can be told; without one the message is dropped, as with AMQP sans confirms.
     if (result.status === 'refused' && wantsReceipt) {
-      throw new BrokerError(
-        'GW_ERR_RESOURCE_ERROR',
-        `queue '${result.refusedBy ?? ''}' is full and refused the message`,
-      );
+      throw new QueueRefusedError(result.refusedBy ?? '');
     }
-    return result.committed;
+    // A refusal known only after the commit (a shared queue in a cluster) likewise.
+    if (wantsReceipt || !result.committed) return result.committed;
+    return result.committed.catch((err: unknown) => {
+      if (!(err instanceof QueueRefusedError)) throw err;
+    });
   };
   const transaction = frame.headers.get('transaction');
   if (transaction !== undefined) {
