@@ -153,11 +153,36 @@ async function workClient(eps: Endpoints[], messages: number): Promise<ClientRes
   return { delivered: consumed, expected: messages, seconds, duplicates: consumed - seen.size };
 }
 
+/** Persistent-session CONNECTs (clean=false, one QoS 1 subscription each): `first` on node 1,
+ * then `again` the same ids on the last node (a handover between nodes when there are two).
+ * Milliseconds per CONNECT, CONNACK to CONNACK, one at a time. */
+async function connectClient(eps: Endpoints[], clients: number): Promise<ConnectResult> {
+  const url = (ep: Endpoints): string => `mqtt://127.0.0.1:${String(ep.mqtt)}`;
+  const opts = { protocolVersion: 4 as const, reconnectPeriod: 0, clean: false };
+  const run = async (ep: Endpoints, subscribe: boolean): Promise<number> => {
+    const start = performance.now();
+    for (let i = 0; i < clients; i++) {
+      const c = await mqtt.connectAsync(url(ep), { ...opts, clientId: `bench-${String(i)}` });
+      if (subscribe) await c.subscribeAsync(`bench/${String(i)}`, { qos: 1 });
+      await c.endAsync();
+    }
+    return (performance.now() - start) / clients;
+  };
+  const first = await run(eps[0] as Endpoints, true);
+  const again = await run(eps[eps.length - 1] as Endpoints, false);
+  return { first, again };
+}
+
+interface ConnectResult {
+  readonly first: number;
+  readonly again: number;
+}
+
 // ------------------------------------------------------------------ driver
 
-async function clientRole(args: readonly string[]): Promise<ClientResult> {
+async function clientRole<R = ClientResult>(args: readonly string[]): Promise<R> {
   const proc = spawnRole(fileURLToPath(import.meta.url), args);
-  return JSON.parse(await lines(proc)()) as ClientResult;
+  return JSON.parse(await lines(proc)()) as R;
 }
 
 interface Setup {
@@ -167,11 +192,19 @@ interface Setup {
   readonly cleanup?: () => Promise<void>;
 }
 
-async function measure(setup: Setup, scenario: 'fanout' | 'work', messages: number) {
+async function withBrokers<T>(setup: Setup, fn: (brokers: Broker[]) => Promise<T>): Promise<T> {
   const brokers: Broker[] = [];
   try {
     for (let i = 0; i < setup.nodes; i++)
       brokers.push(await startBroker('gateway', setup.config(i)));
+    return await fn(brokers);
+  } finally {
+    await Promise.all(brokers.map((b) => b.stop()));
+  }
+}
+
+async function measure(setup: Setup, scenario: 'fanout' | 'work', messages: number) {
+  return withBrokers(setup, async (brokers) => {
     const before = await Promise.all(brokers.map((b) => b.stats()));
     const r = await clientRole([
       `--${scenario}`,
@@ -181,9 +214,49 @@ async function measure(setup: Setup, scenario: 'fanout' | 'work', messages: numb
     const after = await Promise.all(brokers.map((b) => b.stats()));
     const cpu = after.reduce((s, a, i) => s + a.cpuMicros - (before[i]?.cpuMicros ?? 0), 0);
     return { ...r, cpuMicros: cpu, rss: Math.max(...after.map((a) => a.rss)) };
-  } finally {
-    await Promise.all(brokers.map((b) => b.stop()));
+  });
+}
+
+const CONNECT_CLIENTS = 200;
+/** guest/guest at scrypt cost 2^10 (as the tests): the default cost would make the password
+ * check most of a CONNECT and hide the registry's share. */
+const CHEAP_GUEST = {
+  username: 'guest',
+  passwordHash: 'scrypt$1024$dGVzdC1zYWx0LWd1ZXN0MQ==$iH2eruBdIr4dxN/X3yybP5s8EsR8uNx8pqXhb09Y+sU=',
+  vhosts: ['/'],
+};
+
+/** The cost of the client-id registry on CONNECT: one node alone, one cluster node, and a
+ * handover of every session to the other node. */
+async function connectRows(setups: readonly Setup[], clients: number): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const setup of setups) {
+    const cheap: Setup = {
+      ...setup,
+      config: (i) => ({ ...setup.config(i), auth: { users: [CHEAP_GUEST] } }),
+    };
+    const r = await withBrokers(cheap, (brokers) =>
+      clientRole<ConnectResult>([
+        '--connect',
+        JSON.stringify(brokers.map((b) => b.endpoints)),
+        String(clients),
+      ]),
+    );
+    for (const [phase, ms] of [
+      ['CONNECT + SUBSCRIBE, new session', r.first],
+      [setup.nodes > 1 ? 'CONNECT on the other node (handover)' : 'CONNECT again', r.again],
+    ] as const) {
+      rows.push({
+        group: 'cluster',
+        scenario: `MQTT ${phase}, ${setup.label}`,
+        broker: 'gateway',
+        rate: 0,
+        msgsPerSec: 1000 / ms,
+        note: `${ms.toFixed(2)} ms per CONNECT (msgs/s = CONNECTs/s, one at a time)`,
+      });
+    }
   }
+  return rows;
 }
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
@@ -260,6 +333,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         });
       }
     }
+    rows.push(
+      ...(await connectRows(
+        [setups()[0] as Setup, cluster(1), cluster(2)],
+        scaled(ctx, CONNECT_CLIENTS),
+      )),
+    );
   } finally {
     await Promise.all([redis.stop(), shards.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
@@ -270,6 +349,11 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [role, eps, count] = process.argv.slice(2);
+  if (role === '--connect') {
+    const r = await connectClient(JSON.parse(eps ?? '[]') as Endpoints[], Number(count));
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.exit(0);
+  }
   if (role === '--fanout' || role === '--work') {
     const endpoints = JSON.parse(eps ?? '[]') as Endpoints[];
     const fn = role === '--fanout' ? fanoutClient : workClient;
