@@ -53,6 +53,31 @@ export class OutgoingQueues {
     }
   }
 
+  /** The sequence numbers of a client's queue now. */
+  seqs(clientId: string): ReadonlySet<number> {
+    return new Set((this.#queues.get(clientId) ?? []).map((e) => e.seq));
+  }
+
+  /** Makes a client's queue what the store listed (`stored`), for the entries it had when the
+   * listing began (`before`): those the store no longer has go, the others take the stored
+   * packet (another node may have moved it on to PUBREL). Entries added since stay. */
+  reconcile(
+    clientId: string,
+    stored: readonly { key: string; value: unknown }[],
+    before: ReadonlySet<number>,
+  ): void {
+    const bySeq = new Map(stored.map((r) => [splitKey(r.key, true)[1], r.value]));
+    const queue = this.#queue(clientId);
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const entry = queue[i] as Entry;
+      if (!before.has(entry.seq)) continue;
+      const value = bySeq.get(entry.seq);
+      if (value === undefined) queue.splice(i, 1);
+      else entry.packet = value as OutPacket;
+    }
+    this.load(stored);
+  }
+
   /** Drops a client's queue from memory; its records stay (another node holds it now). */
   forget(clientId: string): void {
     this.#queues.delete(clientId);

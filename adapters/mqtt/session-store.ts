@@ -90,9 +90,8 @@ export function createSessionStore(
         // into a PUBREL, since the first load); this node's own entries are in it once written.
         reload: async (clientId) => {
           await records.settled(clientId);
-          const stored = await records.listClient('out', clientId);
-          outgoing.forget(clientId);
-          outgoing.load(stored);
+          const before = outgoing.seqs(clientId);
+          outgoing.reconcile(clientId, await records.listClient('out', clientId), before);
           await state.load(clientId);
         },
         // Filters first, so nothing more is queued for it here; then the writes already made.

@@ -8,6 +8,8 @@ import { escapeKeyPart } from '../store/redis-keys.js';
  *   P cluster:topo:<vh>          hash     shared topology: `x:<name>`, `q:<name>`,
  *                                         `b:<bindingKey>` -> V8 spec (durable or not)
  *   P cluster:node:<consumer>    string   heartbeat of a running node (PX nodeTimeoutMs)
+ *   P cluster:members            set      consumers of running nodes (a dead one is removed by
+ *                                         the first survivor that finds it dead)
  *   P cluster:{<vh>:<q>}:stream  stream   a shared queue's messages; consumer group `gw`,
  *                                         one consumer per running node process
  *   P cluster:{<vh>:<q>}:used    hash     consumer -> 0 while that node has consumers on the
@@ -26,6 +28,7 @@ export class ClusterKeys {
   readonly interestChannel: string;
   readonly authDigests: string;
   readonly holders: string;
+  readonly members: string;
   readonly peersChannel: string;
   readonly #p: string;
 
@@ -35,6 +38,7 @@ export class ClusterKeys {
     this.interestChannel = `${this.#p}interest`;
     this.authDigests = `${this.#p}auth`;
     this.holders = `${this.#p}holders`;
+    this.members = `${this.#p}members`;
     this.peersChannel = `${this.#p}peers`;
   }
 

@@ -105,6 +105,12 @@ export class Cluster {
       consumer: this.consumer,
       timeoutMs: config.cluster.nodeTimeoutMs,
       streams: () => this.#streams(),
+      // The node that found it adopts what it held now rather than at its next resync (the
+      // others still may, at theirs: adoption is compare-and-set).
+      onDead: (consumer) => {
+        this.#log.info({ consumer }, 'cluster node found dead');
+        this.peers.resync();
+      },
       onError,
     });
   }

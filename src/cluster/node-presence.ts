@@ -33,6 +33,7 @@ export class NodePresence {
   readonly #consumer: string;
   readonly #timeoutMs: number;
   readonly #streams: () => Iterable<StreamRef>;
+  readonly #onDead: (consumer: string) => void;
   readonly #onError: (err: unknown) => void;
   /** Consumers found without a heartbeat in the previous pass. */
   #suspects = new Set<string>();
@@ -46,6 +47,8 @@ export class NodePresence {
     consumer: string;
     timeoutMs: number;
     streams: () => Iterable<StreamRef>;
+    /** A node found dead (its held MQTT sessions can be adopted at once). */
+    onDead: (consumer: string) => void;
     onError: (err: unknown) => void;
   }) {
     this.#redis = opts.redis;
@@ -54,11 +57,13 @@ export class NodePresence {
     this.#consumer = opts.consumer;
     this.#timeoutMs = opts.timeoutMs;
     this.#streams = opts.streams;
+    this.#onDead = opts.onDead;
     this.#onError = opts.onError;
   }
 
   async start(): Promise<void> {
     await this.beat();
+    await this.#redis.sadd(this.#keys.members, this.#consumer);
     this.#timer = setInterval(
       () => {
         this.beat().catch(this.#onError);
@@ -100,6 +105,16 @@ export class NodePresence {
         await this.#ops.forgetUse(s.usedKey, name);
       }
     }
+    // Nodes with no shared queue are not in any group: the member set finds them too.
+    for (const name of await this.#redis.smembers(this.#keys.members)) {
+      if (name === this.#consumer) continue;
+      if ((await this.#redis.exists(this.#keys.node(name))) === 1) continue;
+      missing.add(name);
+      // SREM answers 1 to one node only: that one reports the death.
+      if (this.#suspects.has(name) && (await this.#redis.srem(this.#keys.members, name)) === 1) {
+        this.#onDead(name);
+      }
+    }
     this.#suspects = missing;
   }
 
@@ -107,6 +122,7 @@ export class NodePresence {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#redis.srem(this.#keys.members, this.#consumer);
     await this.#redis.del(this.#keys.node(this.#consumer));
   }
 }

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  AMQ_TOPIC,
-  DEFAULT_EXCHANGE,
-  QueueRefusedError,
-  type Message,
-} from '../../../src/spi.js';
+import { AMQ_TOPIC, DEFAULT_EXCHANGE, QueueRefusedError, type Message } from '../../../src/spi.js';
 import type { StompConnection } from '../connection.js';
 import type { StompFrame } from '../frame.js';
 import { parseDestination, TEMP_QUEUE_PREFIX, type Destination } from '../destination.js';

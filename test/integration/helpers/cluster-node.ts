@@ -40,7 +40,7 @@ const gateway = createGateway({
     nodeId: env('GW_NODE_ID'),
     nodeTimeoutMs: Number(process.env['GW_NODE_TIMEOUT_MS'] ?? 1_000),
     // Short, so a test sees a missed announcement repaired.
-    resyncIntervalMs: 1_000,
+    resyncIntervalMs: Number(process.env['GW_RESYNC_MS'] ?? 1_000),
     blockMs: 200,
   },
   amqp: loopback,

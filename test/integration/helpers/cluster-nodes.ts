@@ -38,10 +38,10 @@ export interface TestCluster<R = RedisServer> {
 
 export async function startCluster(
   ids: readonly string[],
-  opts: { readonly nodeTimeoutMs?: number } = {},
+  opts: { readonly nodeTimeoutMs?: number; readonly resyncIntervalMs?: number } = {},
 ): Promise<TestCluster> {
   const redis = await startRedis();
-  return startNodes(ids, redis, { url: redis.url, clusterNodes: [] }, opts.nodeTimeoutMs);
+  return startNodes(ids, redis, { url: redis.url, clusterNodes: [] }, opts);
 }
 
 /** The same nodes on a 3-master Redis Cluster (`store.redis.clusterNodes`). */
@@ -61,12 +61,12 @@ async function startNodes<R extends { stop(): Promise<void> }>(
   ids: readonly string[],
   redis: R,
   target: RedisTarget,
-  nodeTimeoutMs = 1_000,
+  opts: { readonly nodeTimeoutMs?: number; readonly resyncIntervalMs?: number } = {},
 ): Promise<TestCluster<R>> {
   const prefix = `t${randomBytes(3).toString('hex')}:`;
   const nodes: ClusterNode[] = [];
   const addNode = async (id: string): Promise<ClusterNode> => {
-    const node = await spawnNode(id, target, prefix, nodeTimeoutMs);
+    const node = await spawnNode(id, target, prefix, opts);
     nodes.push(node);
     return node;
   };
@@ -94,7 +94,7 @@ async function spawnNode(
   id: string,
   target: RedisTarget,
   prefix: string,
-  nodeTimeoutMs: number,
+  opts: { readonly nodeTimeoutMs?: number; readonly resyncIntervalMs?: number },
 ): Promise<ClusterNode> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
@@ -104,7 +104,8 @@ async function spawnNode(
       GW_REDIS_CLUSTER: target.clusterNodes.join(','),
       GW_PREFIX: prefix,
       GW_NODE_ID: id,
-      GW_NODE_TIMEOUT_MS: String(nodeTimeoutMs),
+      GW_NODE_TIMEOUT_MS: String(opts.nodeTimeoutMs ?? 1_000),
+      GW_RESYNC_MS: String(opts.resyncIntervalMs ?? 1_000),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
