@@ -89,8 +89,10 @@ export function createSessionStore(
         // The store has the last word on the queue (what the old holder cleared, or turned
         // into a PUBREL, since the first load); this node's own entries are in it once written.
         reload: async (clientId) => {
-          await records.settled(clientId);
+          // Taken first: every entry in it has its write issued, and `settled` waits for them
+          // all; an entry added while the store is read is not in it and stays.
           const before = outgoing.seqs(clientId);
+          await records.settled(clientId);
           outgoing.reconcile(clientId, await records.listClient('out', clientId), before);
           await state.load(clientId);
         },
