@@ -8,7 +8,7 @@
  */
 import type { Client } from 'aedes';
 import { dataOf } from './session-outgoing.js';
-import { clientKey, splitKey, type SessionRecords } from './session-records.js';
+import { clientIdOf, clientKey, splitKey, type SessionRecords } from './session-records.js';
 
 interface StoredSub {
   readonly topic: string;
@@ -39,6 +39,8 @@ export interface SessionState {
 export interface ClientSessions {
   /** Loads the client's stored subscriptions (bound in the core) and inbound QoS 2 ids. */
   load(clientId: string): Promise<void>;
+  /** Loads many at once: each area read once, not once per client (a dead node's sessions). */
+  loadMany(clientIds: ReadonlySet<string>): Promise<void>;
   /** Loads it again over what is in memory: the queue as the store has it now. */
   reload(clientId: string): Promise<void>;
   /** Drops the client's session from memory, releasing its filters; the records stay. */
@@ -54,6 +56,8 @@ export async function persistSessionState(
   records: SessionRecords,
   loadAll: boolean,
 ): Promise<Omit<ClientSessions, 'reload'>> {
+  const ofClients = (ids: ReadonlySet<string>, area: 'subs' | 'in') =>
+    records.list(area).then((all) => all.filter((r) => ids.has(clientIdOf(r.key))));
   // The in-memory calls, before the write-through below wraps them.
   const add = state.addSubscriptions.bind(state);
   const remove = state.removeSubscriptions.bind(state);
@@ -137,6 +141,9 @@ export async function persistSessionState(
         await records.listClient('subs', clientId),
         await records.listClient('in', clientId),
       );
+    },
+    loadMany: async (clientIds) => {
+      await loadRecords(await ofClients(clientIds, 'subs'), await ofClients(clientIds, 'in'));
     },
     unload: async (clientId) => {
       await clean({ id: clientId });

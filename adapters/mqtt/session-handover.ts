@@ -17,6 +17,9 @@ import type { ClientSessions } from './session-durable.js';
 import type { SessionRecords } from './session-records.js';
 import { publishStoredWill } from './session-wills.js';
 
+/** Above this many sessions to adopt, whole areas are read once rather than per client. */
+const BULK_LOAD = 16;
+
 export interface HandoverOptions {
   readonly peers: Peers;
   readonly vhost: string;
@@ -91,12 +94,19 @@ export class SessionHandover {
     const candidates = [...new Set([...subs, ...wills.keys()])].filter(
       (id) => !this.#loaded.has(id) && !this.#holding.has(id),
     );
-    const adopted = await peers.adopt(candidates.map((id) => this.#prefix + id));
-    for (const key of adopted) {
-      const clientId = key.slice(this.#prefix.length);
+    const adopted = (await peers.adopt(candidates.map((id) => this.#prefix + id))).map((key) =>
+      key.slice(this.#prefix.length),
+    );
+    // Many at once (a dead node's, a cold start): each area read once instead of per client.
+    const sessions = adopted.filter((id) => subs.has(id));
+    if (sessions.length > BULK_LOAD) {
+      await this.#o.sessions.loadMany(new Set(sessions));
+      for (const id of sessions) this.#loaded.add(id);
+    }
+    for (const clientId of adopted) {
       await this.#serial(clientId, async () => {
-        if (this.#holding.has(clientId) || this.#loaded.has(clientId)) return;
-        if (subs.has(clientId)) {
+        if (this.#holding.has(clientId)) return;
+        if (subs.has(clientId) && !this.#loaded.has(clientId)) {
           await this.#o.sessions.load(clientId);
           this.#loaded.add(clientId);
         }
@@ -104,7 +114,7 @@ export class SessionHandover {
         if (will !== undefined) {
           await publishStoredWill(this.#o.aedes, records, this.#o.log, clientId, will);
         }
-        if (!subs.has(clientId)) await peers.release(key);
+        if (!subs.has(clientId)) await peers.release(this.#prefix + clientId);
       });
     }
     if (adopted.length > 0) this.#o.log.info({ sessions: adopted.length }, 'MQTT sessions adopted');

@@ -64,8 +64,7 @@ export class SessionRecords {
   }
 
   #track(key: string, write: Promise<void>): Promise<void> {
-    const at = key.indexOf('\u0000');
-    const clientId = at < 0 ? key : key.slice(0, at);
+    const clientId = clientIdOf(key);
     let set = this.#writing.get(clientId);
     if (!set) this.#writing.set(clientId, (set = new Set()));
     set.add(write);
@@ -108,6 +107,12 @@ function decode(b: Buffer): unknown {
 
 export function clientKey(clientId: string, part: number, hex = false): string {
   return `${clientId}\u0000${hex ? part.toString(16).padStart(SEQ_DIGITS, '0') : String(part)}`;
+}
+
+/** The client id a record key belongs to: all of it, or what comes before NUL. */
+export function clientIdOf(key: string): string {
+  const at = key.indexOf('\u0000');
+  return at < 0 ? key : key.slice(0, at);
 }
 
 /** The client id and the number after it. */

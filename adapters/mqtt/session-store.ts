@@ -21,7 +21,7 @@ import type { OfflineEnqueue } from './core-mq.js';
 import type { RetainedPersistence } from './retained-store.js';
 import { persistSessionState, type ClientSessions, type SessionState } from './session-durable.js';
 import { OutgoingQueues, type OutPacket } from './session-outgoing.js';
-import type { SessionRecords } from './session-records.js';
+import { clientIdOf, type SessionRecords } from './session-records.js';
 
 /** The promise-returning calls the adapter makes itself. */
 export interface SessionStore extends RetainedPersistence {
@@ -85,6 +85,11 @@ export function createSessionStore(
         load: async (clientId) => {
           outgoing.load(await records.listClient('out', clientId));
           await state.load(clientId);
+        },
+        loadMany: async (clientIds) => {
+          const out = await records.list('out');
+          outgoing.load(out.filter((r) => clientIds.has(clientIdOf(r.key))));
+          await state.loadMany(clientIds);
         },
         // The store has the last word on the queue (what the old holder cleared, or turned
         // into a PUBREL, since the first load); this node's own entries are in it once written.

@@ -129,13 +129,22 @@ describe('cluster: MQTT persistent sessions', () => {
     }
     const second = await (moved ?? sessionOn(b, 'dev-5'));
     expect(second.connack.sessionPresent).toBe(true);
-    const missing = (): number[] => {
-      const got = new Set(second.inbox.messages.map((m) => m.payload));
-      return [...Array(n).keys()].filter((i) => !got.has(String(i)));
+    const got = new Set<string>();
+    const missing = (): number[] => [...Array(n).keys()].filter((i) => !got.has(String(i)));
+    const collect = async (session: Awaited<ReturnType<typeof sessionOn>>): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        for (const m of session.inbox.messages) got.add(m.payload);
+        if (missing().length === 0 || Date.now() > deadline) return;
+        await session.inbox.count(session.inbox.messages.length + 1, 500).catch(() => undefined);
+      }
     };
-    const deadline = Date.now() + 10_000;
-    while (missing().length > 0 && Date.now() < deadline) {
-      await second.inbox.count(second.inbox.messages.length + 1, 1_000).catch(() => undefined);
+    await collect(second);
+    // At least once is across the session, not one connection: what is still queued for it
+    // comes on the next one. Nothing may be neither delivered nor queued.
+    if (missing().length > 0) {
+      await second.client.endAsync();
+      await collect(await sessionOn(b, 'dev-5'));
     }
     expect(missing()).toEqual([]);
   });
@@ -212,5 +221,35 @@ describe('cluster: MQTT persistent sessions', () => {
       'after1',
       'after2',
     ]);
+  });
+  it('a dead node with many offline sessions: the survivor adopts them all in one pass (each area read once) and each client gets its messages', async () => {
+    const [a, b] = await twoNodes(60_000);
+    const n = 20;
+    const pubA = await mqttOn(a, 'bulk-pub-a');
+    for (let i = 0; i < n; i++) {
+      const s = await sessionOn(a, `bulk-${String(i)}`);
+      await s.client.subscribeAsync(`bulk/${String(i)}`, { qos: 1 });
+      await s.client.endAsync();
+      await pubA.publishAsync(`bulk/${String(i)}`, 'before', { qos: 1 });
+    }
+    const redis = new Redis(cluster?.redis.url ?? '');
+    closers.push(() => redis.quit());
+    const holders = `${cluster?.prefix ?? ''}cluster:holders`;
+    await a.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    const heldByB = async (): Promise<number> =>
+      (await redis.hvals(holders)).filter((h) => h.startsWith('b.')).length;
+    while ((await heldByB()) < n) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const pubB = await mqttOn(b, 'bulk-pub-b');
+    for (let i = 0; i < n; i++) await pubB.publishAsync(`bulk/${String(i)}`, 'after', { qos: 1 });
+    for (let i = 0; i < n; i++) {
+      const back = await sessionOn(b, `bulk-${String(i)}`);
+      expect(back.connack.sessionPresent).toBe(true);
+      expect((await back.inbox.count(2)).map((m) => m.payload)).toEqual(['before', 'after']);
+      await back.client.endAsync();
+    }
   });
 });
