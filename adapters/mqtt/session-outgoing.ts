@@ -7,7 +7,8 @@
  */
 import { Readable } from 'node:stream';
 import memoryPersistence from 'aedes-persistence';
-import { clientKey, splitKey, type SessionRecords } from './session-records.js';
+import { randomBytes } from 'node:crypto';
+import { clientIdOf, type SessionRecords } from './session-records.js';
 
 /** A packet as aedes hands it over: a publish, or a PUBREL. */
 export interface OutPacket {
@@ -19,9 +20,14 @@ export interface OutPacket {
 }
 
 interface Entry {
-  readonly seq: number;
+  /** Its place in the queue and the end of its record key: 13 hex digits of a clock-based
+   * sequence, then the writing process's tag (see `#nextId`). Compared as strings. */
+  readonly id: string;
   packet: OutPacket;
 }
+
+/** Hex digits of the clock-based sequence in an id: 2^52, enough until the year 2112. */
+const SEQ_DIGITS = 13;
 
 // aedes-persistence's own copy constructor: drops the packet id, keeps broker id and counter.
 const { Packet } = memoryPersistence as unknown as { Packet: new (p: object) => OutPacket };
@@ -34,6 +40,7 @@ export function dataOf(packet: object): Record<string, unknown> {
 export class OutgoingQueues {
   readonly #queues = new Map<string, Entry[]>();
   #lastSeq = 0;
+  readonly #tag = randomBytes(2).toString('hex');
   #records: SessionRecords | undefined;
 
   /** Writes every later change through to `records`. */
@@ -41,21 +48,22 @@ export class OutgoingQueues {
     this.#records = records;
   }
 
-  /** Adds stored entries (`out` records) to the queues, each in its place by sequence. */
+  /** Adds stored entries (`out` records) to the queues, each in its place by id. */
   load(stored: readonly { key: string; value: unknown }[]): void {
     for (const { key, value } of stored) {
-      const [clientId, seq] = splitKey(key, true);
+      const clientId = clientIdOf(key);
+      const id = key.slice(clientId.length + 1);
       const queue = this.#queue(clientId);
-      if (queue.some((e) => e.seq === seq)) continue;
-      const at = queue.findIndex((e) => e.seq > seq);
-      queue.splice(at < 0 ? queue.length : at, 0, { seq, packet: value as OutPacket });
-      this.#lastSeq = Math.max(this.#lastSeq, seq);
+      if (queue.some((e) => e.id === id)) continue;
+      const at = queue.findIndex((e) => e.id > id);
+      queue.splice(at < 0 ? queue.length : at, 0, { id, packet: value as OutPacket });
+      this.#lastSeq = Math.max(this.#lastSeq, Number.parseInt(id.slice(0, SEQ_DIGITS), 16));
     }
   }
 
-  /** The sequence numbers of a client's queue now. */
-  seqs(clientId: string): ReadonlySet<number> {
-    return new Set((this.#queues.get(clientId) ?? []).map((e) => e.seq));
+  /** The ids of a client's queue now. */
+  ids(clientId: string): ReadonlySet<string> {
+    return new Set((this.#queues.get(clientId) ?? []).map((e) => e.id));
   }
 
   /** Makes a client's queue what the store listed (`stored`), for the entries it had when the
@@ -64,14 +72,14 @@ export class OutgoingQueues {
   reconcile(
     clientId: string,
     stored: readonly { key: string; value: unknown }[],
-    before: ReadonlySet<number>,
+    before: ReadonlySet<string>,
   ): void {
-    const bySeq = new Map(stored.map((r) => [splitKey(r.key, true)[1], r.value]));
+    const byId = new Map(stored.map((r) => [r.key.slice(clientId.length + 1), r.value]));
     const queue = this.#queue(clientId);
     for (let i = queue.length - 1; i >= 0; i--) {
       const entry = queue[i] as Entry;
-      if (!before.has(entry.seq)) continue;
-      const value = bySeq.get(entry.seq);
+      if (!before.has(entry.id)) continue;
+      const value = byId.get(entry.id);
       if (value === undefined) queue.splice(i, 1);
       else entry.packet = value as OutPacket;
     }
@@ -125,8 +133,7 @@ export class OutgoingQueues {
     const entry = i < 0 ? undefined : queue?.splice(i, 1)[0];
     if (!queue || !entry) return undefined;
     if (queue.length === 0) this.#queues.delete(client.id);
-    if (this.#records)
-      background(this.#records.delete('out', clientKey(client.id, entry.seq, true)));
+    if (this.#records) background(this.#records.delete('out', `${client.id}\u0000${entry.id}`));
     return entry.packet;
   }
 
@@ -136,20 +143,21 @@ export class OutgoingQueues {
   }
 
   /** Sequence numbers grow with the clock (microsecond-sized steps), so the entries two nodes
-   * add for one session while it passes between them interleave in time order. */
-  #nextSeq(): number {
+   * add for one session while it passes between them interleave in time order; the process tag
+   * after them keeps two nodes' entries of the same instant apart (same key, one record lost). */
+  #nextId(): string {
     this.#lastSeq = Math.max(this.#lastSeq + 1, Date.now() * 1000);
-    return this.#lastSeq;
+    return `${this.#lastSeq.toString(16).padStart(SEQ_DIGITS, '0')}${this.#tag}`;
   }
 
   #append(clientId: string, packet: object): Promise<void> {
-    const entry: Entry = { seq: this.#nextSeq(), packet: new Packet(packet) };
+    const entry: Entry = { id: this.#nextId(), packet: new Packet(packet) };
     this.#queue(clientId).push(entry);
     return this.#write(clientId, entry);
   }
 
   async #write(clientId: string, entry: Entry): Promise<void> {
-    await this.#records?.put('out', clientKey(clientId, entry.seq, true), dataOf(entry.packet));
+    await this.#records?.put('out', `${clientId}\u0000${entry.id}`, dataOf(entry.packet));
   }
 
   #queue(clientId: string): Entry[] {

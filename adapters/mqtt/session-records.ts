@@ -3,12 +3,13 @@
  * session-durable.ts). One area per kind of state and vhost:
  *
  *   mqtt:<vhost>:subs   <clientId>                 the session's subscriptions
- *   mqtt:<vhost>:out    <clientId> NUL <seq, hex>  one queued or in-flight outgoing packet
+ *   mqtt:<vhost>:out    <clientId> NUL <id>        one queued or in-flight outgoing packet
  *   mqtt:<vhost>:in     <clientId> NUL <packet id> one inbound QoS 2 packet awaiting PUBREL
  *   mqtt:<vhost>:will   <clientId>                 the will of a connected client
  *
- * A client id never holds U+0000 [MQTT-1.5.3-2], so NUL ends it unambiguously; the sequence
- * is fixed-width hex so the store's key order is the queue order.
+ * A client id never holds U+0000 [MQTT-1.5.3-2], so NUL ends it unambiguously; an `out` id is
+ * a fixed-width hex sequence and the writing process's tag (session-outgoing.ts), so the
+ * store's key order is the queue order and two nodes never write the same key.
  *
  * A value is `u8 0 | V8(value)`, or for a packet with a payload `u8 1 | u32 metaLength |
  * V8(packet without payload) | payload`: the payload bytes as they are, not through V8's
@@ -18,8 +19,6 @@ import { deserialize, serialize } from 'node:v8';
 import type { Store } from '../../src/spi.js';
 
 export type SessionArea = 'subs' | 'out' | 'in' | 'will';
-
-const SEQ_DIGITS = 13; // 2^52: clock-based sequences (ms x 1000) fit until the year 2112
 
 /** Writes and reads one vhost's session records. */
 export class SessionRecords {
@@ -105,8 +104,8 @@ function decode(b: Buffer): unknown {
   };
 }
 
-export function clientKey(clientId: string, part: number, hex = false): string {
-  return `${clientId}\u0000${hex ? part.toString(16).padStart(SEQ_DIGITS, '0') : String(part)}`;
+export function clientKey(clientId: string, part: number): string {
+  return `${clientId}\u0000${String(part)}`;
 }
 
 /** The client id a record key belongs to: all of it, or what comes before NUL. */
@@ -116,7 +115,7 @@ export function clientIdOf(key: string): string {
 }
 
 /** The client id and the number after it. */
-export function splitKey(key: string, hex = false): [clientId: string, part: number] {
+export function splitKey(key: string): [clientId: string, part: number] {
   const at = key.lastIndexOf('\u0000');
-  return [key.slice(0, at), Number.parseInt(key.slice(at + 1), hex ? 16 : 10)];
+  return [key.slice(0, at), Number.parseInt(key.slice(at + 1), 10)];
 }

@@ -96,7 +96,7 @@ export function createSessionStore(
         reload: async (clientId) => {
           // Taken first: every entry in it has its write issued, and `settled` waits for them
           // all; an entry added while the store is read is not in it and stays.
-          const before = outgoing.seqs(clientId);
+          const before = outgoing.ids(clientId);
           await records.settled(clientId);
           outgoing.reconcile(clientId, await records.listClient('out', clientId), before);
           await state.load(clientId);
