@@ -458,7 +458,6 @@ export interface Metrics {
 // ---------------------------------------------------------------------------------------------
 // Flow control: memory alarm, publish rate
 
-/** The gateway-wide memory alarm (RabbitMQ `vm_memory_high_watermark`). */
 /**
  * What an adapter shares with the same adapter on other gateway nodes (src/cluster): who holds
  * a session that outlives its connection (an MQTT client id), and announcements of shared
@@ -484,6 +483,7 @@ export interface Peers {
   onResync(handler: () => void): void;
 }
 
+/** The gateway-wide memory alarm (RabbitMQ `vm_memory_high_watermark`). */
 export interface MemoryAlarm {
   readonly raised: boolean;
   /** Hears every change; returns the unsubscribe function. */
